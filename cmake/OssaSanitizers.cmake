@@ -1,0 +1,8 @@
+# The asan preset turns this on for every target, third-party code compiled here included, so
+# that ASan's container annotations and UBSan's checks see the whole program.
+if(OSSA_SANITIZE)
+  set(_ossa_san -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:${_ossa_san}>")
+  add_link_options(${_ossa_san})
+  add_compile_definitions(OSSA_SANITIZE=1)
+endif()
