@@ -40,10 +40,11 @@ add_library(ossa_valijson INTERFACE)
 target_include_directories(ossa_valijson SYSTEM INTERFACE ${OSSA_VALIJSON_INCLUDE})
 target_link_libraries(ossa_valijson INTERFACE nlohmann_json::nlohmann_json)
 
-# Boost.Asio/Beast: header-only in 1.81; separate compilation keeps their template mass in one
-# translation unit per target instead of every file that includes them.
-add_library(ossa_boost INTERFACE)
-target_link_libraries(ossa_boost INTERFACE Boost::headers Threads::Threads OpenSSL::SSL
+# Boost.Asio/Beast: separate compilation keeps their implementation in one translation unit
+# (cmake/boost_asio_impl.cpp) instead of every file that includes them. Every target using Asio
+# links ossa_boost, so the macros are the same everywhere.
+add_library(ossa_boost STATIC ${CMAKE_CURRENT_LIST_DIR}/boost_asio_impl.cpp)
+target_link_libraries(ossa_boost PUBLIC Boost::headers Threads::Threads OpenSSL::SSL
                       OpenSSL::Crypto)
-target_compile_definitions(ossa_boost INTERFACE BOOST_ASIO_NO_DEPRECATED
-                           BOOST_ASIO_DISABLE_BOOST_COROUTINE)
+target_compile_definitions(ossa_boost PUBLIC BOOST_ASIO_NO_DEPRECATED
+                           BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION)
