@@ -1,0 +1,309 @@
+#include "runtime/config.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace ossa::runtime {
+namespace {
+
+std::string where(const toml::node& n, const std::string& origin) {
+  std::ostringstream s;
+  s << origin;
+  if (n.source().begin.line > 0) s << ":" << n.source().begin.line;
+  return s.str();
+}
+
+[[noreturn]] void fail(const toml::node& n, const std::string& origin, const std::string& key,
+                       const std::string& what) {
+  throw ConfigError(where(n, origin) + ": `" + key + "`: " + what);
+}
+
+// Reads one table, checking every key against the known ones, so typos are errors.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string prefix, const std::string& origin)
+      : t_(t), prefix_(std::move(prefix)), origin_(origin) {}
+
+  ~TableReader() = default;
+
+  void check_unknown() const {
+    for (const auto& [k, v] : t_) {
+      std::string key(k.str());
+      if (!known_.count(key)) fail(v, origin_, prefix_ + key, "unknown key");
+    }
+  }
+
+  void str(const char* key, std::string& out) {
+    if (auto* n = get(key)) {
+      auto v = n->value<std::string>();
+      if (!n->is_string() || !v) fail(*n, origin_, prefix_ + key, "expected a string");
+      out = *v;
+    }
+  }
+  void integer(const char* key, int& out, long long lo, long long hi) {
+    if (auto* n = get(key)) {
+      if (!n->is_integer()) fail(*n, origin_, prefix_ + key, "expected an integer");
+      long long v = *n->value<long long>();
+      if (v < lo || v > hi)
+        fail(*n, origin_, prefix_ + key,
+             "out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      out = static_cast<int>(v);
+    }
+  }
+  void u64(const char* key, unsigned long long& out) {
+    if (auto* n = get(key)) {
+      if (!n->is_integer() || *n->value<long long>() < 0)
+        fail(*n, origin_, prefix_ + key, "expected a non-negative integer");
+      out = static_cast<unsigned long long>(*n->value<long long>());
+    }
+  }
+  void number(const char* key, double& out, double lo) {
+    if (auto* n = get(key)) {
+      if (!n->is_number()) fail(*n, origin_, prefix_ + key, "expected a number");
+      double v = *n->value<double>();
+      if (!(v >= lo)) fail(*n, origin_, prefix_ + key, "must be >= " + std::to_string(lo));
+      out = v;
+    }
+  }
+  void strings(const char* key, std::vector<std::string>& out) {
+    if (auto* n = get(key)) {
+      const toml::array* a = n->as_array();
+      if (!a) fail(*n, origin_, prefix_ + key, "expected an array of strings");
+      std::vector<std::string> v;
+      for (const auto& e : *a) {
+        if (!e.is_string()) fail(e, origin_, prefix_ + key, "expected an array of strings");
+        v.push_back(*e.value<std::string>());
+      }
+      out = std::move(v);
+    }
+  }
+  const toml::table* table(const char* key) {
+    if (auto* n = get(key)) {
+      if (!n->is_table()) fail(*n, origin_, prefix_ + key, "expected a table");
+      return n->as_table();
+    }
+    return nullptr;
+  }
+  const toml::node* node(const char* key) { return get(key); }
+
+ private:
+  const toml::node* get(const char* key) {
+    known_.insert(key);
+    return t_.get(key);
+  }
+  const toml::table& t_;
+  std::string prefix_;
+  const std::string& origin_;
+  std::set<std::string> known_;
+};
+
+void check_choice(const std::string& what, const std::string& v,
+                  std::initializer_list<const char*> allowed) {
+  std::string list;
+  for (const char* a : allowed) {
+    if (v == a) return;
+    list += list.empty() ? a : std::string(", ") + a;
+  }
+  throw ConfigError(what + ": expected one of " + list + "; got \"" + v + "\"");
+}
+
+void validate(const Config& c) {
+  check_choice("reasoning", c.reasoning, {"low", "medium", "high"});
+  check_choice("sandbox.policy", c.sandbox_policy, {"default", "strict", "none"});
+  if (c.threads < 0) throw ConfigError("threads: must be >= 0");
+  if (c.temperature < 0) throw ConfigError("temperature: must be >= 0");
+  if (c.limits.max_tool_rounds < 0) throw ConfigError("limits.max_tool_rounds: must be >= 0");
+  if (c.limits.max_tokens <= 0) throw ConfigError("limits.max_tokens: must be > 0");
+  if (!(c.limits.wall_time_s > 0)) throw ConfigError("limits.wall_time_s: must be > 0");
+  if (!(c.limits.tool_timeout_s > 0)) throw ConfigError("limits.tool_timeout_s: must be > 0");
+  if (c.limits.repeat_limit < 1) throw ConfigError("limits.repeat_limit: must be >= 1");
+}
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+}  // namespace
+
+std::string default_config_path() {
+  std::string base = env("XDG_CONFIG_HOME");
+  if (base.empty()) {
+    std::string home = env("HOME");
+    if (home.empty()) return {};
+    base = home + "/.config";
+  }
+  return base + "/ossa/config.toml";
+}
+
+std::string default_transcript_dir() {
+  std::string base = env("XDG_DATA_HOME");
+  if (base.empty()) {
+    std::string home = env("HOME");
+    base = home.empty() ? std::string(".") : home + "/.local/share";
+  }
+  return base + "/ossa/sessions";
+}
+
+ApproveMode parse_approve_mode(const std::string& s) {
+  if (s == "ask") return ApproveMode::ask;
+  if (s == "all") return ApproveMode::all;
+  if (s == "none") return ApproveMode::none;
+  throw ConfigError("approve: expected one of ask, all, none; got \"" + s + "\"");
+}
+
+const char* to_string(ApproveMode m) {
+  switch (m) {
+    case ApproveMode::ask: return "ask";
+    case ApproveMode::all: return "all";
+    case ApproveMode::none: return "none";
+  }
+  return "ask";
+}
+
+Config parse_config(const std::string& text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream s;
+    s << origin << ":" << e.source().begin.line << ": " << e.description();
+    throw ConfigError(s.str());
+  }
+  Config c;
+  c.source = origin;
+  TableReader r(root, "", origin);
+  r.str("model", c.model);
+  r.integer("threads", c.threads, 0, 4096);
+  r.str("reasoning", c.reasoning);
+  r.str("instructions", c.instructions);
+  r.str("date", c.date);
+  r.str("workspace", c.workspace);
+  r.number("temperature", c.temperature, 0);
+  r.u64("seed", c.seed);
+  if (const toml::table* t = r.table("tools")) {
+    TableReader tr(*t, "tools.", origin);
+    tr.strings("enabled", c.tools);
+    tr.strings("dirs", c.tool_dirs);
+    std::string approve = to_string(c.approve);
+    tr.str("approve", approve);
+    if (const toml::node* n = tr.node("approve")) {
+      try {
+        c.approve = parse_approve_mode(approve);
+      } catch (const ConfigError& e) {
+        fail(*n, origin, "tools.approve", e.what());
+      }
+    }
+    tr.strings("need_approval", c.need_approval);
+    tr.check_unknown();
+  }
+  if (const toml::table* t = r.table("sandbox")) {
+    TableReader tr(*t, "sandbox.", origin);
+    tr.str("policy", c.sandbox_policy);
+    tr.integer("memory_mib", c.sandbox_memory_mib, 16, 1 << 24);
+    tr.check_unknown();
+  }
+  if (const toml::table* t = r.table("network")) {
+    TableReader tr(*t, "network.", origin);
+    tr.strings("allowlist", c.network_allowlist);
+    tr.check_unknown();
+  }
+  if (const toml::table* t = r.table("search")) {
+    TableReader tr(*t, "search.", origin);
+    tr.str("backend", c.search_backend);
+    tr.check_unknown();
+  }
+  if (const toml::table* t = r.table("limits")) {
+    TableReader tr(*t, "limits.", origin);
+    tr.integer("max_tool_rounds", c.limits.max_tool_rounds, 0, 1 << 20);
+    tr.integer("max_tokens", c.limits.max_tokens, 1, 1 << 30);
+    tr.number("wall_time_s", c.limits.wall_time_s, 0.001);
+    tr.integer("repeat_limit", c.limits.repeat_limit, 1, 1000);
+    tr.number("tool_timeout_s", c.limits.tool_timeout_s, 0.001);
+    tr.check_unknown();
+  }
+  if (const toml::table* t = r.table("transcripts")) {
+    TableReader tr(*t, "transcripts.", origin);
+    tr.str("dir", c.transcript_dir);
+    tr.check_unknown();
+  }
+  r.check_unknown();
+  try {
+    validate(c);
+  } catch (const ConfigError& e) {
+    throw ConfigError(origin + ": " + e.what());
+  }
+  return c;
+}
+
+Config load_config(const std::string& path) {
+  std::string p = path;
+  if (p.empty()) {
+    p = default_config_path();
+    std::error_code ec;
+    if (p.empty() || !std::filesystem::exists(p, ec)) return Config{};
+  }
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw ConfigError(p + ": cannot read the configuration file");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return parse_config(s.str(), p);
+}
+
+void apply_overrides(Config& c, const ConfigOverrides& o) {
+  if (o.model) c.model = *o.model;
+  if (o.reasoning) c.reasoning = *o.reasoning;
+  if (o.instructions) c.instructions = *o.instructions;
+  if (o.date) c.date = *o.date;
+  if (o.workspace) c.workspace = *o.workspace;
+  if (o.transcript_dir) c.transcript_dir = *o.transcript_dir;
+  if (o.threads) c.threads = *o.threads;
+  if (o.max_tool_rounds) c.limits.max_tool_rounds = *o.max_tool_rounds;
+  if (o.max_tokens) c.limits.max_tokens = *o.max_tokens;
+  if (o.wall_time_s) c.limits.wall_time_s = *o.wall_time_s;
+  if (o.tool_timeout_s) c.limits.tool_timeout_s = *o.tool_timeout_s;
+  if (o.temperature) c.temperature = *o.temperature;
+  if (o.seed) c.seed = *o.seed;
+  if (o.tools) c.tools = *o.tools;
+  if (o.tool_dirs) c.tool_dirs = *o.tool_dirs;
+  if (o.approve) c.approve = parse_approve_mode(*o.approve);
+  validate(c);
+}
+
+nlohmann::json to_json(const Config& c) {
+  using nlohmann::json;
+  return json{
+      {"source", c.source.empty() ? json(nullptr) : json(c.source)},
+      {"model", c.model},
+      {"threads", c.threads},
+      {"reasoning", c.reasoning},
+      {"instructions", c.instructions},
+      {"date", c.date},
+      {"workspace", c.workspace},
+      {"temperature", c.temperature},
+      {"seed", c.seed},
+      {"tools",
+       {{"enabled", c.tools},
+        {"dirs", c.tool_dirs},
+        {"approve", to_string(c.approve)},
+        {"need_approval", c.need_approval}}},
+      {"sandbox", {{"policy", c.sandbox_policy}, {"memory_mib", c.sandbox_memory_mib}}},
+      {"network", {{"allowlist", c.network_allowlist}}},
+      {"search", {{"backend", c.search_backend}}},
+      {"limits",
+       {{"max_tool_rounds", c.limits.max_tool_rounds},
+        {"max_tokens", c.limits.max_tokens},
+        {"wall_time_s", c.limits.wall_time_s},
+        {"repeat_limit", c.limits.repeat_limit},
+        {"tool_timeout_s", c.limits.tool_timeout_s}}},
+      {"transcripts",
+       {{"dir", c.transcript_dir.empty() ? default_transcript_dir() : c.transcript_dir}}},
+  };
+}
+
+}  // namespace ossa::runtime

@@ -1,0 +1,88 @@
+#pragma once
+// The effective configuration of an agent run: defaults, overridden by a TOML file
+// (~/.config/ossa/config.toml, or --config FILE), overridden by command-line flags.
+//
+//   ossa::runtime::Config cfg = ossa::runtime::load_config(path_or_empty);  // throws ConfigError
+//   cfg.apply(overrides);
+//   std::cout << ossa::runtime::to_json(cfg).dump(2);
+//
+// Unknown keys and wrong types in the file are errors naming the key and its line: a typo in
+// a security setting (sandbox, network allowlist, approvals) must not be silently ignored.
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ossa::runtime {
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// When tools that need approval may run: ask on the terminal, run all, or deny all.
+enum class ApproveMode { ask, all, none };
+
+struct Limits {
+  int max_tool_rounds = 32;     // tool calls dispatched in one turn
+  int max_tokens = 16384;       // tokens generated in one turn
+  double wall_time_s = 1800;    // wall time of one turn
+  int repeat_limit = 3;         // identical consecutive calls before a warning; twice that stops
+  double tool_timeout_s = 120;  // per tool call, on top of the tool's own limits
+};
+
+struct Config {
+  std::string model;                 // checkpoint folder; empty = none configured
+  int threads = 0;                   // engine threads; 0 = all cores
+  std::string reasoning = "medium";  // low | medium | high
+  std::string instructions;          // developer-message instructions
+  std::string date;                  // conversation start date; empty = today (UTC)
+  std::string workspace;             // folder the tools act in; empty = current directory
+  double temperature = 1.0;          // 0 = greedy
+  unsigned long long seed = 0;       // 0 = random
+
+  std::vector<std::string> tools = {"python", "browser"};  // enabled tools / namespaces
+  std::vector<std::string> tool_dirs;                      // folders of user tool files
+  ApproveMode approve = ApproveMode::ask;
+  std::vector<std::string> need_approval = {"shell", "apply_patch", "http"};
+
+  std::string sandbox_policy = "default";  // default | strict | none
+  int sandbox_memory_mib = 2048;
+  std::vector<std::string> network_allowlist;  // host[:port] the http/browser tools may reach
+  std::string search_backend = "duckduckgo";
+
+  Limits limits;
+  std::string transcript_dir;  // empty = $XDG_DATA_HOME/ossa/sessions (or ~/.local/share/...)
+
+  std::string source;  // the file this was read from; empty = defaults only
+};
+
+// Flags given on the command line; a set value wins over the file.
+struct ConfigOverrides {
+  std::optional<std::string> model, reasoning, instructions, date, workspace, transcript_dir;
+  std::optional<int> threads, max_tool_rounds, max_tokens;
+  std::optional<double> wall_time_s, temperature, tool_timeout_s;
+  std::optional<unsigned long long> seed;
+  std::optional<std::vector<std::string>> tools, tool_dirs;
+  std::optional<std::string> approve;
+};
+
+// ~/.config/ossa/config.toml ($XDG_CONFIG_HOME honoured); empty when HOME is unknown.
+std::string default_config_path();
+// $XDG_DATA_HOME/ossa/sessions or ~/.local/share/ossa/sessions.
+std::string default_transcript_dir();
+
+// `path` empty: the default file if it exists, else defaults. A given path must exist.
+Config load_config(const std::string& path);
+// Parses TOML text (`origin` names it in errors).
+Config parse_config(const std::string& toml_text, const std::string& origin);
+
+// Applies and validates overrides; throws ConfigError naming the bad value.
+void apply_overrides(Config& cfg, const ConfigOverrides& o);
+
+ApproveMode parse_approve_mode(const std::string& s);  // throws ConfigError
+const char* to_string(ApproveMode m);
+
+nlohmann::json to_json(const Config& cfg);
+
+}  // namespace ossa::runtime

@@ -1,0 +1,63 @@
+#include "runtime/config_flags.hpp"
+
+#include <sstream>
+
+#include "runtime/cli/command.hpp"
+
+namespace ossa::runtime {
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+// CLI11 binds std::optional directly; these keep the flag text in the help uniform.
+template <class T>
+void opt(CLI::App& cmd, const char* name, std::optional<T>& slot, const char* help) {
+  cmd.add_option_function<T>(name, [&slot](const T& v) { slot = v; }, help);
+}
+
+}  // namespace
+
+void ConfigFlags::add_to(CLI::App& cmd) {
+  cmd.add_option("--config", config_file,
+                 "Configuration file (TOML; default ~/.config/ossa/config.toml)");
+  opt(cmd, "--model", overrides.model, "Checkpoint folder");
+  opt(cmd, "--threads", overrides.threads, "Engine threads (0 = all cores)");
+  opt(cmd, "--reasoning", overrides.reasoning, "Reasoning effort: low|medium|high");
+  opt(cmd, "--instructions", overrides.instructions, "Developer instructions for the model");
+  opt(cmd, "--date", overrides.date, "Conversation start date (default: today)");
+  opt(cmd, "--workspace", overrides.workspace, "Folder the tools work in (default: .)");
+  opt(cmd, "--approve", overrides.approve,
+      "Tools that need approval: ask|all|none (ask on the terminal, allow all, deny all)");
+  opt(cmd, "--max-tool-rounds", overrides.max_tool_rounds, "Most tool calls in one turn");
+  opt(cmd, "--max-tokens", overrides.max_tokens, "Most generated tokens in one turn");
+  opt(cmd, "--wall-time", overrides.wall_time_s, "Most seconds for one turn");
+  opt(cmd, "--tool-timeout", overrides.tool_timeout_s, "Most seconds for one tool call");
+  opt(cmd, "--temperature", overrides.temperature, "Sampling temperature (0 = greedy)");
+  opt(cmd, "--seed", overrides.seed, "Sampling seed (0 = random)");
+  opt(cmd, "--transcript-dir", overrides.transcript_dir, "Folder of session transcripts");
+  cmd.add_option_function<std::string>(
+      "--tools", [this](const std::string& v) { overrides.tools = split_list(v); },
+      "Enabled tools, comma-separated (python,browser,shell,apply_patch,functions.NAME...)");
+  cmd.add_option_function<std::string>(
+      "--tools-dir", [this](const std::string& v) { overrides.tool_dirs = split_list(v); },
+      "Folders of tool definition files, comma-separated");
+}
+
+Config ConfigFlags::effective() const {
+  try {
+    Config c = load_config(config_file);
+    apply_overrides(c, overrides);
+    return c;
+  } catch (const ConfigError& e) {
+    throw cli::UsageError(e.what());
+  }
+}
+
+}  // namespace ossa::runtime

@@ -1,0 +1,107 @@
+// Configuration: TOML file parsing with precise errors, flag overrides, `ossa config show`.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "runtime/config.hpp"
+#include "tests/cli/subprocess.hpp"
+
+using namespace ossa::runtime;
+
+TEST(Config, DefaultsAreValid) {
+  Config c = parse_config("", "empty.toml");
+  EXPECT_EQ(c.reasoning, "medium");
+  EXPECT_EQ(c.approve, ApproveMode::ask);
+  EXPECT_EQ(c.need_approval, (std::vector<std::string>{"shell", "apply_patch", "http"}));
+}
+
+TEST(Config, ReadsEveryTable) {
+  Config c = parse_config(R"(
+model = "/models/gpt-oss-20b"
+threads = 2
+reasoning = "high"
+temperature = 0
+[tools]
+enabled = ["python", "shell"]
+dirs = ["/etc/ossa/tools"]
+approve = "none"
+[sandbox]
+policy = "strict"
+memory_mib = 512
+[network]
+allowlist = ["api.internal:8080"]
+[search]
+backend = "searxng"
+[limits]
+max_tool_rounds = 5
+wall_time_s = 60
+repeat_limit = 2
+)",
+                          "c.toml");
+  EXPECT_EQ(c.model, "/models/gpt-oss-20b");
+  EXPECT_EQ(c.threads, 2);
+  EXPECT_EQ(c.reasoning, "high");
+  EXPECT_EQ(c.temperature, 0.0);
+  EXPECT_EQ(c.tools, (std::vector<std::string>{"python", "shell"}));
+  EXPECT_EQ(c.approve, ApproveMode::none);
+  EXPECT_EQ(c.sandbox_policy, "strict");
+  EXPECT_EQ(c.sandbox_memory_mib, 512);
+  EXPECT_EQ(c.network_allowlist, (std::vector<std::string>{"api.internal:8080"}));
+  EXPECT_EQ(c.search_backend, "searxng");
+  EXPECT_EQ(c.limits.max_tool_rounds, 5);
+  EXPECT_EQ(c.limits.wall_time_s, 60.0);
+  EXPECT_EQ(c.limits.repeat_limit, 2);
+}
+
+TEST(Config, UnknownKeyNamesKeyAndLine) {
+  try {
+    parse_config("threads = 2\n[network]\nallowlsit = [\"x\"]\n", "c.toml");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("network.allowlsit"), std::string::npos) << m;
+    EXPECT_NE(m.find("c.toml:3"), std::string::npos) << m;
+  }
+}
+
+TEST(Config, WrongTypeAndBadChoiceAreErrors) {
+  EXPECT_THROW(parse_config("threads = \"two\"", "c.toml"), ConfigError);
+  EXPECT_THROW(parse_config("reasoning = \"extreme\"", "c.toml"), ConfigError);
+  EXPECT_THROW(parse_config("[tools]\napprove = \"sometimes\"", "c.toml"), ConfigError);
+  EXPECT_THROW(parse_config("[tools]\nenabled = [1, 2]", "c.toml"), ConfigError);
+  EXPECT_THROW(parse_config("model = ", "c.toml"), ConfigError);  // TOML syntax error
+}
+
+TEST(Config, FlagsOverrideTheFile) {
+  Config c = parse_config("reasoning = \"low\"\n[limits]\nmax_tokens = 100\n", "c.toml");
+  ConfigOverrides o;
+  o.reasoning = "high";
+  o.tools = std::vector<std::string>{"browser"};
+  apply_overrides(c, o);
+  EXPECT_EQ(c.reasoning, "high");
+  EXPECT_EQ(c.limits.max_tokens, 100);
+  EXPECT_EQ(c.tools, (std::vector<std::string>{"browser"}));
+  o.approve = "maybe";
+  EXPECT_THROW(apply_overrides(c, o), ConfigError);
+}
+
+TEST(Config, ShowPrintsTheEffectiveConfiguration) {
+  auto dir = std::filesystem::temp_directory_path() / ("ossa_cfg_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "c.toml") << "threads = 3\n[network]\nallowlist = [\"localhost:9\"]\n";
+  auto r = ossa::test::run_ossa(
+      {"config", "show", "--config", (dir / "c.toml").string(), "--reasoning", "low"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["threads"], 3);
+  EXPECT_EQ(j["reasoning"], "low");
+  EXPECT_EQ(j["network"]["allowlist"][0], "localhost:9");
+
+  std::ofstream(dir / "bad.toml") << "thread = 3\n";
+  r = ossa::test::run_ossa({"config", "show", "--config", (dir / "bad.toml").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("thread"), std::string::npos) << r.err;
+  std::filesystem::remove_all(dir);
+}
