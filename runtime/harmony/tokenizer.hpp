@@ -84,6 +84,7 @@ class Tokenizer {
   struct Impl;
 
  private:
+  friend struct TokenizerFactory;
   explicit Tokenizer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
