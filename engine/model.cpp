@@ -1,0 +1,49 @@
+#include "engine/model.hpp"
+
+#include <thread>
+
+#include "engine/model_impl.hpp"
+
+namespace ossa::engine {
+
+ModelImpl::ModelImpl(Checkpoint ck, unsigned n_threads)
+    : checkpoint(std::move(ck)),
+      config(checkpoint.config()),
+      weights(bind_weights(checkpoint)),
+      threads(n_threads),
+      pool(n_threads) {
+  yarn_frequencies(config, inv_freq, concentration);
+}
+
+Model::Model(std::unique_ptr<ModelImpl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+std::shared_ptr<const Model> Model::load(const std::filesystem::path& dir, const LoadOptions& options) {
+  unsigned threads = options.threads;
+  if (threads == 0) threads = std::thread::hardware_concurrency();
+  if (threads == 0) threads = 1;
+  auto impl = std::make_unique<ModelImpl>(Checkpoint::open(dir), threads);
+  return std::shared_ptr<const Model>(new Model(std::move(impl)));
+}
+
+const ModelConfig& Model::config() const { return impl_->config; }
+Layout Model::layout() const { return impl_->checkpoint.layout(); }
+const std::filesystem::path& Model::dir() const { return impl_->checkpoint.dir(); }
+unsigned Model::threads() const { return impl_->threads; }
+std::uint64_t Model::weight_bytes() const { return impl_->checkpoint.data_bytes(); }
+
+std::uint64_t Model::bytes_read_per_token() const {
+  const ModelConfig& c = impl_->config;
+  const std::uint64_t H = static_cast<std::uint64_t>(c.hidden_size), V = static_cast<std::uint64_t>(c.vocab_size),
+                      E = static_cast<std::uint64_t>(c.num_experts), I = static_cast<std::uint64_t>(c.intermediate_size),
+                      Q = static_cast<std::uint64_t>(c.q_width()), KV = static_cast<std::uint64_t>(c.kv_width()),
+                      k = static_cast<std::uint64_t>(c.experts_per_token);
+  const std::uint64_t attn = 2 * ((Q + 2 * KV) * H + (Q + 2 * KV) + static_cast<std::uint64_t>(c.num_heads) + H * Q + H + 2 * H);
+  const std::uint64_t router = 2 * (E * H + E);
+  // MXFP4: 16 bytes + 1 scale byte per 32 weights, plus bf16 biases.
+  const std::uint64_t expert = (2 * I) * (H / 32) * 17 + 2 * (2 * I) + H * (I / 32) * 17 + 2 * H;
+  const std::uint64_t per_layer = attn + router + k * expert;
+  return static_cast<std::uint64_t>(c.num_layers) * per_layer + 2 * (V * H + H + H);
+}
+
+}  // namespace ossa::engine

@@ -1,0 +1,65 @@
+#pragma once
+// A loaded gpt-oss checkpoint, ready to run. Public entry point of the engine:
+//
+//   auto model = ossa::engine::Model::load("/models/gpt-oss-20b");    // throws CheckpointError
+//   ossa::engine::Session s(model);                                   // see session.hpp
+//
+// Thread safety: a Model is immutable after load() and may be shared (shared_ptr) by any
+// number of Sessions on any threads. Forward passes of different sessions are serialised
+// internally on the model's compute thread pool, so concurrent calls are safe (they queue).
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "engine/config.hpp"
+
+namespace ossa::engine {
+
+// Any problem with a checkpoint folder: unreadable or truncated file, bad JSON, unknown layout,
+// missing / mis-shaped / wrongly typed tensor. what() names the tensor and the file.
+struct CheckpointError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class Layout {
+  original,     // OpenAI's original/ folder: config.json (ModelConfig keys) + *.safetensors
+  huggingface,  // transformers config.json + model*.safetensors (+ model.safetensors.index.json)
+};
+const char* layout_name(Layout layout);
+
+struct LoadOptions {
+  unsigned threads = 0;  // compute threads; 0 = number of CPU cores
+};
+
+class ModelImpl;
+
+class Model {
+ public:
+  // Maps the weights (never copied) and validates every tensor up front.
+  static std::shared_ptr<const Model> load(const std::filesystem::path& dir,
+                                           const LoadOptions& options = {});
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const ModelConfig& config() const;
+  Layout layout() const;
+  const std::filesystem::path& dir() const;
+  unsigned threads() const;
+  // Bytes of weights mapped (all safetensors files' tensor data).
+  std::uint64_t weight_bytes() const;
+  // Weight bytes one decode step reads: all dense weights of the blocks, the router, the
+  // experts_per_token experts of every layer, the unembedding and one embedding row.
+  std::uint64_t bytes_read_per_token() const;
+
+  const ModelImpl& impl() const { return *impl_; }  // engine-internal
+
+ private:
+  explicit Model(std::unique_ptr<ModelImpl> impl);
+  std::unique_ptr<ModelImpl> impl_;
+};
+
+}  // namespace ossa::engine
