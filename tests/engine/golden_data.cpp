@@ -1,0 +1,47 @@
+#include "tests/engine/golden_data.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace ossa::test {
+
+Golden Golden::load() {
+  auto dir = golden_dir("tiny-a");
+  Golden g{engine::SafetensorsFile::open(dir / "golden.bin"), {}, {}};
+  std::ifstream in(dir / "golden.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = nlohmann::json::parse(ss.str());
+  g.greedy_prompt = j["greedy"]["prompt"].get<std::vector<std::int32_t>>();
+  g.greedy_fp32 = j["greedy"]["fp32"]["tokens"].get<std::vector<std::int32_t>>();
+  return g;
+}
+
+std::vector<float> Golden::f32(const std::string& name) const {
+  const auto* t = bin.find(name);
+  EXPECT_NE(t, nullptr) << name;
+  if (!t || t->dtype != engine::DType::f32) return {};
+  std::vector<float> v(t->nbytes / 4);
+  std::memcpy(v.data(), t->data, t->nbytes);
+  return v;
+}
+
+std::vector<std::int32_t> Golden::i32(const std::string& name) const {
+  const auto* t = bin.find(name);
+  EXPECT_NE(t, nullptr) << name;
+  if (!t || t->dtype != engine::DType::i32) return {};
+  std::vector<std::int32_t> v(t->nbytes / 4);
+  std::memcpy(v.data(), t->data, t->nbytes);
+  return v;
+}
+
+std::vector<std::int64_t> Golden::shape(const std::string& name) const {
+  const auto* t = bin.find(name);
+  return t ? t->shape : std::vector<std::int64_t>{};
+}
+
+}  // namespace ossa::test

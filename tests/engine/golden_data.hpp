@@ -1,0 +1,29 @@
+#pragma once
+// Access to the tiny-a golden data (tests/data/golden): golden.bin is a safetensors container,
+// read with the engine's own reader; golden.json gives the greedy continuation.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/safetensors.hpp"
+
+namespace ossa::test {
+
+inline std::filesystem::path golden_dir(const char* name) {
+  return std::filesystem::path(OSSA_TEST_DATA_DIR) / "golden" / name;
+}
+
+struct Golden {
+  engine::SafetensorsFile bin;
+  std::vector<std::int32_t> greedy_prompt;
+  std::vector<std::int32_t> greedy_fp32;
+
+  static Golden load();
+  // float32 tensor as a flat vector (fails the test if absent).
+  std::vector<float> f32(const std::string& name) const;
+  std::vector<std::int32_t> i32(const std::string& name) const;
+  std::vector<std::int64_t> shape(const std::string& name) const;
+};
+
+}  // namespace ossa::test
