@@ -1,0 +1,45 @@
+// Resource limits per process: the backstop behind the cgroup (which limits the whole tree)
+// and the only limit where no cgroup is writable.
+#include <sys/resource.h>
+
+#include <cerrno>
+
+#include "sandbox/child_plan.hpp"
+#include "sandbox/sandbox.hpp"
+
+namespace ossa::sandbox {
+namespace {
+
+void add(ChildPlan& plan, int resource, rlim_t soft, rlim_t hard) {
+  plan.rlimits.push_back({resource, rlimit{soft, hard}});
+}
+
+}  // namespace
+
+void plan_rlimits(const Policy& policy, bool cgroup_memory, bool cgroup_pids, ChildPlan& plan) {
+  const Limits& l = policy.limits;
+  // SIGXCPU at the limit, SIGKILL one second later.
+  if (l.cpu_seconds) add(plan, RLIMIT_CPU, l.cpu_seconds, l.cpu_seconds + 1);
+  // Address space is a crude memory limit (it counts reservations), so only without a cgroup.
+  if (l.memory_bytes && !cgroup_memory) add(plan, RLIMIT_AS, l.memory_bytes, l.memory_bytes);
+  // Counted per uid of the sandbox's own user namespace. With a pids cgroup the cgroup is the
+  // exact limit, and this stays a loose backstop.
+  if (l.max_processes) {
+    rlim_t n = cgroup_pids ? static_cast<rlim_t>(l.max_processes) * 2 : l.max_processes;
+    add(plan, RLIMIT_NPROC, n, n);
+  }
+  if (l.max_file_bytes) add(plan, RLIMIT_FSIZE, l.max_file_bytes, l.max_file_bytes);
+  if (l.max_open_files) add(plan, RLIMIT_NOFILE, l.max_open_files, l.max_open_files);
+  add(plan, RLIMIT_CORE, 0, 0);
+  add(plan, RLIMIT_MEMLOCK, 64 << 10, 64 << 10);
+  add(plan, RLIMIT_MSGQUEUE, 0, 0);
+}
+
+void apply_rlimits(const ChildPlan& plan) {
+  for (const RlimitStep& r : plan.rlimits) {
+    if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &r.value) != 0)
+      child_fail("rlimits: setrlimit", errno);
+  }
+}
+
+}  // namespace ossa::sandbox

@@ -1,0 +1,49 @@
+// User namespace: the sandbox is uid/gid 0 inside, an unprivileged id outside.
+#include "sandbox/user_namespace.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "sandbox/child_plan.hpp"
+#include "sandbox/sandbox.hpp"
+#include "sandbox/unique_fd.hpp"
+
+namespace ossa::sandbox {
+namespace {
+
+void write_proc_file(pid_t pid, const char* name, const std::string& text) {
+  std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    throw Error("sandbox: user namespace: cannot write " + std::string(name) + ": " +
+                std::strerror(errno));
+  }
+}
+
+}  // namespace
+
+IdMapping choose_id_mapping() {
+  if (::geteuid() == 0) return IdMapping{kSandboxHostId, kSandboxHostId, true};
+  return IdMapping{::geteuid(), ::getegid(), false};
+}
+
+void write_id_maps(pid_t pid, const IdMapping& ids) {
+  // setgroups must be denied before an unprivileged caller may write gid_map; as root it also
+  // keeps the sandbox from dropping supplementary groups to get around "deny" permissions.
+  write_proc_file(pid, "setgroups", "deny");
+  write_proc_file(pid, "uid_map", "0 " + std::to_string(ids.host_uid) + " 1\n");
+  write_proc_file(pid, "gid_map", "0 " + std::to_string(ids.host_gid) + " 1\n");
+}
+
+void apply_user_namespace(const ChildPlan& plan) {
+  if (::setresgid(plan.inside_gid, plan.inside_gid, plan.inside_gid) != 0)
+    child_fail("user namespace: setresgid", errno);
+  if (::setresuid(plan.inside_uid, plan.inside_uid, plan.inside_uid) != 0)
+    child_fail("user namespace: setresuid", errno);
+}
+
+}  // namespace ossa::sandbox

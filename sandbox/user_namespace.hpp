@@ -1,0 +1,23 @@
+#pragma once
+// Internal: which host ids the sandbox's uid/gid 0 map to, and writing the maps.
+#include <sys/types.h>
+
+namespace ossa::sandbox {
+
+struct IdMapping {
+  uid_t host_uid;
+  gid_t host_gid;
+  bool caller_is_root;  // then host ids are a dedicated unprivileged pair, never 0
+};
+
+// Host uid/gid 0 never appear in the sandbox: as root the sandbox gets kSandboxHostId
+// (RLIMIT_NPROC is not enforced for host uid 0, and the code must never hold host root);
+// otherwise the caller's own ids.
+inline constexpr uid_t kSandboxHostId = 1000000;
+IdMapping choose_id_mapping();
+
+// Writes setgroups=deny, uid_map and gid_map of `pid` (in its new user namespace): inside 0 ->
+// host ids. Throws Error.
+void write_id_maps(pid_t pid, const IdMapping& ids);
+
+}  // namespace ossa::sandbox
