@@ -34,6 +34,9 @@ struct HttpRequest {
   std::string url;       // absolute http:// or https:// URL
   HttpHeaders headers;   // sent as given (Host, Content-Length, Accept-Encoding are added)
   std::string body;      // sent when non-empty (or when the method is POST/PUT/PATCH)
+  // Header names (besides Authorization, Cookie, Proxy-Authorization) dropped when a redirect
+  // leaves the origin: headers carrying secrets must not follow a redirect elsewhere.
+  std::vector<std::string> sensitive_headers;
 };
 
 struct HttpResponse {
