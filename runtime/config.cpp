@@ -129,6 +129,15 @@ std::string env(const char* name) {
   return v ? std::string(v) : std::string();
 }
 
+// "~/x" -> "$HOME/x": config files are written by hand, where the shell does not expand.
+std::string expand_home(const std::string& p) {
+  if (p.size() >= 1 && p[0] == '~' && (p.size() == 1 || p[1] == '/')) {
+    std::string home = env("HOME");
+    if (!home.empty()) return home + p.substr(1);
+  }
+  return p;
+}
+
 }  // namespace
 
 std::string default_config_path() {
@@ -233,6 +242,10 @@ Config parse_config(const std::string& text, const std::string& origin) {
     tr.check_unknown();
   }
   r.check_unknown();
+  c.model = expand_home(c.model);
+  c.workspace = expand_home(c.workspace);
+  c.transcript_dir = expand_home(c.transcript_dir);
+  for (auto& d : c.tool_dirs) d = expand_home(d);
   try {
     validate(c);
   } catch (const ConfigError& e) {
