@@ -145,6 +145,8 @@ int wait_for_go(bool expect_fd) {
   reset_signals();
   int workspace_fd = wait_for_go(plan.expect_workspace_fd);
   apply_user_namespace(plan);
+  // Changing credentials cleared the parent-death signal: set it again.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   // After joining the cgroup, so that the cgroup namespace is rooted at the sandbox's own.
   if (::unshare(CLONE_NEWCGROUP) != 0) child_fail("cgroup namespace: unshare", errno);
   apply_mounts(plan, workspace_fd);

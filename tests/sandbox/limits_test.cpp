@@ -1,0 +1,120 @@
+// Resource exhaustion from the inside: each bomb is contained and the test bounded in time.
+#include <signal.h>
+
+#include <chrono>
+
+#include "tests/sandbox/sandbox_fixture.hpp"
+
+namespace ossa::sandbox::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_F(SandboxTest, ForkBombHitsTheProcessLimit) {
+  policy_.limits.max_processes = 24;
+  Output o = py(R"(
+import os, time
+n = 0
+try:
+    while n < 1000:
+        if os.fork() == 0:
+            time.sleep(60); os._exit(0)
+        n += 1
+except OSError as e:
+    print('stopped after', n, e.errno)
+assert n < 24, n
+print('ok')
+)");
+  EXPECT_TRUE(PrintedOk(o));
+  EXPECT_LT(o.result.usage.wall, 15s);  // the sleeping children died with the sandbox
+}
+
+TEST_F(SandboxTest, MemoryBombIsStopped) {
+  policy_.limits.memory_bytes = 64ull << 20;
+  Output o = py(R"(
+chunks = []
+while True:
+    chunks.append(bytearray(8 << 20))
+)");
+  // Killed by the cgroup OOM killer, or (rlimit only) a MemoryError.
+  EXPECT_TRUE(o.result.out_of_memory || o.err.find("MemoryError") != std::string::npos)
+      << o.result.status() << " " << o.err;
+  EXPECT_NE(o.result.status(), 0);
+  if (o.result.out_of_memory) EXPECT_EQ(o.result.signal, SIGKILL);
+}
+
+TEST_F(SandboxTest, DiskFillIsBounded) {
+  policy_.limits.tmp_bytes = 4ull << 20;
+  policy_.limits.max_file_bytes = 2ull << 20;
+  EXPECT_TRUE(PrintedOk(py(R"(
+import errno
+try:
+    with open('/tmp/fill', 'wb') as f:
+        for _ in range(64): f.write(b'x' * (1 << 20)); f.flush()
+    raise SystemExit('filled /tmp')
+except OSError as e:
+    assert e.errno in (errno.ENOSPC, errno.EFBIG), e
+try:
+    with open('/workspace/big', 'wb') as f:
+        for _ in range(64): f.write(b'x' * (1 << 20)); f.flush()
+    raise SystemExit('wrote a huge workspace file')
+except OSError as e:
+    assert e.errno == errno.EFBIG, e
+print('ok')
+)")));
+  EXPECT_LE(std::filesystem::file_size(workspace_ / "big"), 2ull << 20);
+}
+
+TEST_F(SandboxTest, FileDescriptorExhaustionIsBounded) {
+  policy_.limits.max_open_files = 64;
+  EXPECT_TRUE(PrintedOk(py(R"(
+import os, errno
+fds = []
+try:
+    while True: fds.append(os.open('/dev/null', os.O_RDONLY))
+except OSError as e:
+    assert e.errno == errno.EMFILE, e
+assert len(fds) < 64, len(fds)
+print('ok')
+)")));
+}
+
+TEST_F(SandboxTest, CpuLoopIsKilledByTheCpuLimit) {
+  policy_.limits.cpu_seconds = 1;
+  Output o = py("while True: pass\n");
+  EXPECT_TRUE(o.result.signal == SIGXCPU || o.result.signal == SIGKILL) << o.result.status();
+  EXPECT_FALSE(o.result.timed_out);
+  EXPECT_GE(o.result.usage.user_cpu + o.result.usage.system_cpu, 900ms);
+}
+
+TEST_F(SandboxTest, SleepingForeverHitsTheWallTimeout) {
+  policy_.limits.wall_timeout = 300ms;
+  auto t0 = std::chrono::steady_clock::now();
+  Output o = sh("sleep 1000");
+  EXPECT_TRUE(o.result.timed_out);
+  EXPECT_EQ(o.result.signal, SIGKILL);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+}
+
+TEST_F(SandboxTest, OutputFloodIsTruncated) {
+  policy_.limits.max_output_bytes = 1000;
+  auto t0 = std::chrono::steady_clock::now();
+  Output o = Sandbox::run(policy_, {"/usr/bin/yes", "flood"});
+  EXPECT_TRUE(o.result.output_truncated);
+  EXPECT_EQ(o.out.size() + o.err.size(), 1000u);
+  EXPECT_FALSE(o.result.timed_out);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 15s);
+}
+
+TEST_F(SandboxTest, LeftoverDaemonsAreGone) {
+  // A double-forked, setsid daemon holding stdout open: run() returns only when every holder
+  // of the pipe is gone, so returning at all (well before the daemon's sleep) proves it died.
+  auto t0 = std::chrono::steady_clock::now();
+  Output o = sh("setsid sh -c 'sleep 300 & sleep 300' & sleep 0.1; echo started");
+  EXPECT_EQ(o.result.status(), 0) << o.err;
+  EXPECT_EQ(o.out, "started\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+}
+
+}  // namespace
+}  // namespace ossa::sandbox::test
