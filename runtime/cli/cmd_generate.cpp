@@ -1,0 +1,71 @@
+// `ossa generate --model DIR --tokens ... -n N [--temperature T --seed S]`: new token ids as JSON.
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/generate.hpp"
+#include "engine/model.hpp"
+#include "engine/session.hpp"
+#include "runtime/cli/command.hpp"
+#include "runtime/json_output.hpp"
+
+namespace {
+struct Options {
+  std::string model;
+  std::string tokens;
+  std::size_t n = 16;
+  ossa::engine::SamplingParams sampling;
+  std::vector<std::int32_t> stop;
+  unsigned threads = 0;
+};
+
+std::vector<std::int32_t> parse_ids(const std::string& text, const char* what) {
+  std::vector<std::int32_t> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    std::size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || v < 0 || v > INT32_MAX) {
+      throw ossa::cli::UsageError(std::string(what) + ": '" + item + "' is not a token id");
+    }
+    out.push_back(static_cast<std::int32_t>(v));
+  }
+  return out;
+}
+
+ossa::cli::Run setup(CLI::App& cmd) {
+  auto opts = std::make_shared<Options>();
+  auto stop_text = std::make_shared<std::string>();
+  cmd.add_option("--model", opts->model, "Checkpoint folder")->required();
+  cmd.add_option("--tokens", opts->tokens, "Comma-separated prompt token ids")->required();
+  cmd.add_option("-n,--max-tokens", opts->n, "Most new tokens");
+  cmd.add_option("--temperature", opts->sampling.temperature, "0 = greedy")->check(CLI::Range(0.0, 100.0));
+  cmd.add_option("--top-p", opts->sampling.top_p, "Nucleus mass")->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--top-k", opts->sampling.top_k, "Keep the k most likely (0 = all)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--seed", opts->sampling.seed, "Random seed");
+  cmd.add_option("--stop", *stop_text, "Comma-separated stop token ids");
+  cmd.add_option("--threads", opts->threads, "Compute threads (default: cores)");
+  return [opts, stop_text] {
+    auto prompt = parse_ids(opts->tokens, "--tokens");
+    if (prompt.empty()) throw ossa::cli::UsageError("--tokens: give at least one token id");
+    auto stop = parse_ids(*stop_text, "--stop");
+    auto model = ossa::engine::Model::load(opts->model, {opts->threads});
+    ossa::engine::Session session(model);
+    session.append(prompt);
+    ossa::engine::Sampler sampler(opts->sampling);
+    auto r = ossa::engine::generate(session, sampler, opts->n, stop);
+    ossa::out::print_json({{"tokens", r.tokens}, {"stopped", r.stopped}});
+    return 0;
+  };
+}
+}  // namespace
+
+OSSA_CLI_COMMAND(generate, "Generate token ids after a prompt and print them as JSON", setup);

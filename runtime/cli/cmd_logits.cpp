@@ -1,0 +1,73 @@
+// `ossa logits --model DIR --tokens 1,2,3 [--all-positions]`: fp32 next-token logits as JSON.
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/model.hpp"
+#include "engine/session.hpp"
+#include "runtime/cli/command.hpp"
+#include "runtime/json_output.hpp"
+
+namespace {
+struct Options {
+  std::string model;
+  std::string tokens;
+  bool all_positions = false;
+  unsigned threads = 0;
+};
+
+std::vector<std::int32_t> parse_tokens(const std::string& text) {
+  std::vector<std::int32_t> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    std::size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || v < 0 || v > INT32_MAX) {
+      throw ossa::cli::UsageError("--tokens: '" + item + "' is not a token id");
+    }
+    out.push_back(static_cast<std::int32_t>(v));
+  }
+  if (out.empty()) throw ossa::cli::UsageError("--tokens: give at least one token id");
+  return out;
+}
+
+ossa::cli::Run setup(CLI::App& cmd) {
+  auto opts = std::make_shared<Options>();
+  cmd.add_option("--model", opts->model, "Checkpoint folder")->required();
+  cmd.add_option("--tokens", opts->tokens, "Comma-separated token ids")->required();
+  cmd.add_flag("--all-positions", opts->all_positions, "Logits after every token, not only the last");
+  cmd.add_option("--threads", opts->threads, "Compute threads (default: cores)");
+  return [opts] {
+    auto tokens = parse_tokens(opts->tokens);
+    auto model = ossa::engine::Model::load(opts->model, {opts->threads});
+    ossa::engine::Session session(model);
+    const auto V = static_cast<std::size_t>(model->config().vocab_size);
+    nlohmann::json rows = nlohmann::json::array();
+    nlohmann::json positions = nlohmann::json::array();
+    if (opts->all_positions) {
+      auto all = session.append_all_logits(tokens);
+      for (std::size_t t = 0; t < tokens.size(); ++t) {
+        rows.push_back(std::vector<float>(all.begin() + static_cast<std::ptrdiff_t>(t * V),
+                                          all.begin() + static_cast<std::ptrdiff_t>((t + 1) * V)));
+        positions.push_back(t);
+      }
+    } else {
+      session.append(tokens);
+      rows.push_back(std::vector<float>(session.logits().begin(), session.logits().end()));
+      positions.push_back(tokens.size() - 1);
+    }
+    ossa::out::print_json({{"vocab_size", V}, {"positions", positions}, {"logits", rows}});
+    return 0;
+  };
+}
+}  // namespace
+
+OSSA_CLI_COMMAND(logits, "Print fp32 next-token logits for a token sequence as JSON", setup);
