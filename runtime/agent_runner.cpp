@@ -115,7 +115,7 @@ void AgentRunner::open(const OpenOptions& o) {
   const std::string dir = cfg_.transcript_dir.empty() ? default_transcript_dir() : cfg_.transcript_dir;
 
   source_ = std::make_unique<EngineTokenSource>(model_, sampling_of(cfg_));
-  std::vector<nlohmann::json> messages;
+  std::vector<Event> messages;
   if (o.resume) {
     path_ = ossa::runtime::transcript_path(dir, *o.resume);
     if (!std::filesystem::exists(path_))

@@ -23,9 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-json plain(const harmony::Json& j) { return json::parse(j.dump()); }
-json message_json(const Message& m) { return plain(harmony::to_json(m)); }
-
 harmony::ReasoningEffort effort_of(const std::string& s) {
   if (s == "low") return harmony::ReasoningEffort::Low;
   if (s == "high") return harmony::ReasoningEffort::High;
@@ -96,14 +93,16 @@ struct AgentSession::Impl {
   void emit(const json& ev) const {
     if (deps.sink) deps.sink(ev);
   }
-  void record(json ev, bool sync) {
+  void record(Event ev, bool sync) {
     if (deps.transcript) deps.transcript->append(std::move(ev), sync);
   }
   // Appends a message to the conversation and makes it durable before anything else happens.
   void append(Message m) {
-    json mj = message_json(m);
-    record({{"type", "message"}, {"message", mj}}, true);
-    emit({{"type", "message"}, {"message", mj}});
+    Event ev = Event::object();
+    ev["type"] = "message";
+    ev["message"] = harmony::to_json(m);
+    record(ev, true);
+    emit({{"type", "message"}, {"message", json(ev["message"])}});
     conv.messages.push_back(std::move(m));
   }
   void warn(const std::string& text) {
@@ -514,11 +513,11 @@ void AgentSession::start_new() {
   if (dev.instructions || !dev.tools.empty()) s.append(Message::developer(std::move(dev)));
 }
 
-void AgentSession::resume(const std::vector<nlohmann::json>& messages) {
+void AgentSession::resume(const std::vector<Event>& messages) {
   Impl& s = *impl_;
   s.conv.messages.clear();
-  for (const json& mj : messages) {
-    auto m = harmony::message_from_json(harmony::Json::parse(mj.dump()));
+  for (const Event& mj : messages) {
+    auto m = harmony::message_from_json(mj);
     if (!m) throw std::runtime_error("transcript message: " + m.error());
     s.conv.messages.push_back(std::move(*m));
   }

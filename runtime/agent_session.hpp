@@ -91,7 +91,7 @@ class AgentSession {
   // without its result (the process died while the tool ran) gets a tool message saying so:
   // tools are not re-run behind the user's back. Throws std::runtime_error on a malformed
   // message.
-  void resume(const std::vector<nlohmann::json>& messages);
+  void resume(const std::vector<Event>& messages);
 
   // Appends `user_text` (when given) as a user message and runs until the turn ends. Without a
   // user text it continues the conversation as it is (after resume). Never throws for model

@@ -40,7 +40,7 @@ TranscriptContents read_transcript(const std::string& path) {
     bool complete = nl != std::string::npos;
     std::size_t end = complete ? nl : data.size();
     std::string_view line(data.data() + pos, end - pos);
-    nlohmann::json ev = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    Event ev = Event::parse(line, nullptr, /*allow_exceptions=*/false);
     bool ok = !ev.is_discarded() && ev.is_object();
     if (!ok || !complete) {
       // Only the last line may be broken: it is the one a crash interrupted.
@@ -59,8 +59,8 @@ TranscriptContents read_transcript(const std::string& path) {
   return out;
 }
 
-std::vector<nlohmann::json> transcript_messages(const TranscriptContents& t) {
-  std::vector<nlohmann::json> msgs;
+std::vector<Event> transcript_messages(const TranscriptContents& t) {
+  std::vector<Event> msgs;
   for (const auto& ev : t.events)
     if (ev.value("type", "") == "message" && ev.contains("message")) msgs.push_back(ev["message"]);
   return msgs;
@@ -140,11 +140,11 @@ TranscriptWriter::~TranscriptWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void TranscriptWriter::append(nlohmann::json event, bool do_sync) {
+void TranscriptWriter::append(Event event, bool do_sync) {
   if (fd_ < 0) throw TranscriptError("transcript is closed");
   if (!event.contains("time")) event["time"] = now_ms();
   // Invalid UTF-8 from the model must not make the record unwritable: replace it.
-  std::string line = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string line = event.dump(-1, ' ', false, Event::error_handler_t::replace);
   line.push_back('\n');
   // One write() per line with O_APPEND: a crash leaves at most the last line torn.
   std::size_t off = 0;

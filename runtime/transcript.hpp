@@ -18,12 +18,16 @@
 
 namespace ossa::runtime {
 
+// Events keep their keys in insertion order: a message's tool schemas must read back exactly as
+// written, since property order is what the model is shown.
+using Event = nlohmann::ordered_json;
+
 struct TranscriptError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
 struct TranscriptContents {
-  std::vector<nlohmann::json> events;
+  std::vector<Event> events;
   std::size_t valid_bytes = 0;  // length of the prefix made of complete, valid lines
   bool torn_tail = false;       // bytes after valid_bytes were dropped
 };
@@ -33,7 +37,7 @@ struct TranscriptContents {
 TranscriptContents read_transcript(const std::string& path);
 
 // The "message" events' payloads, in order.
-std::vector<nlohmann::json> transcript_messages(const TranscriptContents& t);
+std::vector<Event> transcript_messages(const TranscriptContents& t);
 
 // A fresh session id: UTC time plus random hex, e.g. "20261128-150102-3fa9c1d2".
 std::string new_session_id();
@@ -58,7 +62,7 @@ class TranscriptWriter {
   // Writes `event` as one line, adding "time" when absent. `sync`: fdatasync before return.
   // Throws TranscriptError on a failed write (disk full...): losing the record silently is
   // worse than stopping.
-  void append(nlohmann::json event, bool sync);
+  void append(Event event, bool sync);
   void sync();
   const std::string& path() const { return path_; }
 
