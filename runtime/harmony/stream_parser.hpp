@@ -91,37 +91,36 @@ class StreamParser {
   // Broken parts skipped (Tolerant).
   const std::vector<ParseIssue>& issues() const { return issues_; }
 
-  struct HeaderFields;
-
  private:
   void fail(std::string message);
   void push_reference(TokenId token);
   void push_tolerant(TokenId token);
-  void start_header();
-  bool finish_header_reference();
-  void finish_header_tolerant(bool saw_message_token, std::optional<TokenId> stop);
+  void eos_reference();
+  void eos_tolerant();
+  void header_done_tolerant(bool saw_message, std::optional<TokenId> stop);
   void begin_content(Message header);
-  void append_content_token(TokenId token);
+  void append_reference(TokenId token);
+  void append_tolerant(TokenId token);
   void complete_message(std::optional<TokenId> stop);
-  void drop_broken(std::string why);
-  void emit_delta(std::string_view text);
-  void reset_message();
+  void broken(std::string why, Message partial = {});
+  void start_header();
+  std::string raw_text() const;
 
   const Tokenizer* tok_;
   ParserOptions opt_;
   ParserState state_ = ParserState::ExpectStart;
-  std::optional<Role> initial_role_;  // pending initial role (cleared after the first header)
+  std::optional<Role> initial_role_;  // cleared after the first header
 
   std::vector<TokenId> header_tokens_;
-  Message current_;  // header fields of the message in Content
+  std::vector<TokenId> message_tokens_;  // every token of the current message (Tolerant)
+  Message current_;                      // header of the message in Content
   std::optional<std::string> channel_, recipient_, content_type_;
   std::optional<std::string> last_delta_;
   std::string content_;
-  std::string pending_bytes_;          // incomplete UTF-8 at the end of the content
-  std::vector<TokenId> undecodable_;   // ids with no bytes, held (reference quirk)
-  std::string broken_raw_;             // Tolerant: raw text of a message being skipped
-  std::string broken_why_;
-  bool skipping_ = false;              // Tolerant: discarding until the next <|start|>
+  std::string pending_bytes_;         // UTF-8 not yet complete or not yet judged
+  std::vector<TokenId> undecodable_;  // reference: ids without bytes, held (SPEC §11 quirk)
+  bool skipping_ = false;             // Tolerant: discarding a broken message
+  std::string skip_why_;
 
   std::vector<Message> messages_;
   std::vector<TokenId> tokens_;
