@@ -119,13 +119,16 @@ ossa::cli::Run setup(CLI::App& cmd) {
   auto o = std::make_shared<Options>();
   cmd.add_flag("--check", o->check, "Print which isolation layers this kernel allows, one per line");
   cmd.add_option("--workspace", o->workspace, "Host directory mounted read-write at /workspace");
-  cmd.add_option("--ro", o->read_only, "Host path made visible read-only at the same path");
+  // One value per occurrence: a vector option would otherwise swallow the command after it.
+  cmd.add_option("--ro", o->read_only, "Host path made visible read-only at the same path")
+      ->allow_extra_args(false);
   cmd.add_option("--net", o->net, "Network: none (own namespace, loopback only)");
   cmd.add_option("--timeout", o->timeout_s, "Wall-clock limit in seconds (0: none)");
   cmd.add_option("--memory", o->memory_mib, "Memory limit in MiB (0: none)");
   cmd.add_option("--pids", o->pids, "Process limit (0: none)");
   cmd.add_option("--max-output", o->max_output, "Bytes of stdout+stderr kept");
-  cmd.add_option("--env", o->env, "KEY=VALUE passed to the command (nothing else is)");
+  cmd.add_option("--env", o->env, "KEY=VALUE passed to the command (nothing else is)")
+      ->allow_extra_args(false);
   cmd.add_flag("--allow-degraded", o->allow_degraded,
                "Run without Landlock/cgroups when missing (never without namespaces or seccomp)");
   cmd.add_flag("--json", o->json, "Print the result record as JSON on stdout");

@@ -40,7 +40,9 @@ while True:
   EXPECT_TRUE(o.result.out_of_memory || o.err.find("MemoryError") != std::string::npos)
       << o.result.status() << " " << o.err;
   EXPECT_NE(o.result.status(), 0);
-  if (o.result.out_of_memory) EXPECT_EQ(o.result.signal, SIGKILL);
+  if (o.result.out_of_memory) {
+    EXPECT_EQ(o.result.signal, SIGKILL);
+  }
 }
 
 TEST_F(SandboxTest, DiskFillIsBounded) {

@@ -1,0 +1,44 @@
+// `ossa sandbox` as a user runs it: exit codes passed through, --json, --check.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/subprocess.hpp"
+
+namespace {
+
+using ossa::test::run_ossa;
+
+TEST(SandboxCli, CheckPrintsOneLinePerLayer) {
+  auto r = run_ossa({"sandbox", "--check"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const char* layer : {"user namespace:", "mount namespace:", "pid namespace:",
+                            "network namespace:", "seccomp:", "landlock:", "cgroup memory:"})
+    EXPECT_NE(r.out.find(layer), std::string::npos) << layer << "\n" << r.out;
+}
+
+TEST(SandboxCli, ExitCodesPassThrough) {
+  EXPECT_EQ(run_ossa({"sandbox", "--", "/bin/sh", "-c", "exit 3"}).exit_code, 3);
+  EXPECT_EQ(run_ossa({"sandbox", "--", "/bin/sh", "-c", "kill -9 $$"}).exit_code, 128 + 9);
+  auto r = run_ossa({"sandbox", "--env", "GREETING=hi", "--", "/usr/bin/python3", "-c",
+                     "import os; print(os.environ['GREETING'])"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hi\n");
+}
+
+TEST(SandboxCli, JsonRecord) {
+  auto r = run_ossa({"sandbox", "--json", "--timeout", "0.3", "--", "/bin/sleep", "10"});
+  EXPECT_EQ(r.exit_code, 128 + 9);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["timed_out"].get<bool>());
+  EXPECT_EQ(j["signal"], 9);
+  EXPECT_TRUE(j["usage"].contains("wall_ms"));
+}
+
+TEST(SandboxCli, UsageErrors) {
+  EXPECT_EQ(run_ossa({"sandbox"}).exit_code, 2);
+  EXPECT_EQ(run_ossa({"sandbox", "--env", "novalue", "--", "/bin/true"}).exit_code, 2);
+  EXPECT_EQ(run_ossa({"sandbox", "--net", "host", "--", "/bin/true"}).exit_code, 2);
+}
+
+}  // namespace
