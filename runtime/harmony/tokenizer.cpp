@@ -355,6 +355,19 @@ std::string Tokenizer::decode_lossy(std::span<const TokenId> ids) const {
   return out;
 }
 
+Result<std::vector<TokenId>> token_ids_from_json(std::string_view json_text) {
+  nlohmann::json doc = nlohmann::json::parse(json_text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_array()) return Error{"expected a JSON array of token ids"};
+  std::vector<TokenId> ids;
+  ids.reserve(doc.size());
+  for (const auto& v : doc) {
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > tokens::kLastSpecial)
+      return Error{"not a token id: " + v.dump()};
+    ids.push_back(static_cast<TokenId>(v.get<int64_t>()));
+  }
+  return ids;
+}
+
 std::string_view IncrementalDecoder::push(TokenId id) {
   out_.clear();
   auto b = tok_->token_bytes(id);

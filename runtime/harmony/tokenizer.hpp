@@ -107,6 +107,10 @@ class IncrementalDecoder {
   std::string out_;
 };
 
+// Parses a JSON array of token ids ("[200006, 173781]"); ids must be integers in
+// [0, kLastSpecial].
+Result<std::vector<TokenId>> token_ids_from_json(std::string_view json_text);
+
 // UTF-8 helpers shared by the decoder and the parser.
 namespace utf8 {
 // Appends the longest valid prefix of `bytes` to `out`, replacing each invalid sequence with
