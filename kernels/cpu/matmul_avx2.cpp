@@ -9,6 +9,7 @@ namespace {
 
 struct V {
   static constexpr std::size_t width = 8;
+  static constexpr std::size_t max_tokens = 4;  // 16 registers
   using reg = __m256;
   static reg zero() { return _mm256_setzero_ps(); }
   static reg set1(float v) { return _mm256_set1_ps(v); }
@@ -26,26 +27,22 @@ struct V {
     __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
   }
-  // Magnitude by a 3-bit table lookup (permutevar8x32 reads only the low 3 bits), sign from bit 3.
-  static reg decode8(__m128i codes8, __m256 lut) {
-    __m256i idx = _mm256_cvtepu8_epi32(codes8);
+  // Magnitude by a 3-bit table lookup (permutevar8x32 reads only the low 3 bits of each
+  // index), sign from bit 3.
+  static reg decode8(__m256i idx, __m256 lut) {
     __m256 mag = _mm256_permutevar8x32_ps(lut, idx);
     __m256i sign = _mm256_and_si256(_mm256_slli_epi32(idx, 28), _mm256_set1_epi32(INT32_MIN));
     return _mm256_xor_ps(mag, _mm256_castsi256_ps(sign));
   }
+  // Per 8 packed bytes: the 8 low-nibble (even) elements, then the 8 high-nibble (odd) ones.
   static void decode_group(const uint8_t* b16, float scale, reg out[4]) {
     const __m256 lut = _mm256_mul_ps(_mm256_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f),
                                      _mm256_set1_ps(scale));
-    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b16));
-    __m128i m = _mm_set1_epi8(0x0f);
-    __m128i lo = _mm_and_si128(b, m);
-    __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), m);
-    __m128i e0 = _mm_unpacklo_epi8(lo, hi);  // elements 0..15
-    __m128i e1 = _mm_unpackhi_epi8(lo, hi);  // elements 16..31
-    out[0] = decode8(e0, lut);
-    out[1] = decode8(_mm_srli_si128(e0, 8), lut);
-    out[2] = decode8(e1, lut);
-    out[3] = decode8(_mm_srli_si128(e1, 8), lut);
+    for (int h = 0; h < 2; ++h) {
+      __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b16 + 8 * h)));
+      out[2 * h] = decode8(v, lut);
+      out[2 * h + 1] = decode8(_mm256_srli_epi32(v, 4), lut);
+    }
   }
 };
 }  // namespace

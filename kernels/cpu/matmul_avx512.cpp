@@ -9,6 +9,7 @@ namespace {
 
 struct V {
   static constexpr std::size_t width = 16;
+  static constexpr std::size_t max_tokens = 8;  // 32 registers
   using reg = __m512;
   static reg zero() { return _mm512_setzero_ps(); }
   static reg set1(float v) { return _mm512_set1_ps(v); }
@@ -30,18 +31,16 @@ struct V {
     __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
   }
-  // All 16 signed FP4 values fit one register: a single permute decodes 16 codes.
+  // All 16 signed FP4 values fit one register, and permutexvar reads only the low 4 bits of
+  // each index: the even (low-nibble) elements need no masking, the odd ones one shift.
   static void decode_group(const uint8_t* b16, float scale, reg out[2]) {
     const __m512 lut = _mm512_mul_ps(
         _mm512_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f, -1.0f, -1.5f,
                        -2.0f, -3.0f, -4.0f, -6.0f),
         _mm512_set1_ps(scale));
-    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b16));
-    __m128i m = _mm_set1_epi8(0x0f);
-    __m128i lo = _mm_and_si128(b, m);
-    __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), m);
-    out[0] = _mm512_permutexvar_ps(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi)), lut);
-    out[1] = _mm512_permutexvar_ps(_mm512_cvtepu8_epi32(_mm_unpackhi_epi8(lo, hi)), lut);
+    __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b16)));
+    out[0] = _mm512_permutexvar_ps(v, lut);
+    out[1] = _mm512_permutexvar_ps(_mm512_srli_epi32(v, 4), lut);
   }
 };
 }  // namespace

@@ -2,17 +2,24 @@
 // Shared body of the AVX2 and AVX-512 kernels, written once over a vector-traits type V.
 // Included ONLY by matmul_avx2.cpp / matmul_avx512.cpp, inside an anonymous namespace of their
 // own, so each instantiation is compiled with that file's -m flags and has internal linkage
-// (no inline function compiled with AVX can leak into code that runs on older CPUs).
+// (no inline function compiled with AVX can leak into code that runs on older CPUs). For the
+// same reason this file uses no standard-library templates, only malloc/free.
 //
-// V provides: width, reg, zero(), loadu(const float*), storeu(float*, reg), fma(a, b, c),
-// reduce(reg), load_bf16(const uint16_t*) (width values), set1(float),
+// V provides: width, max_tokens, reg, zero(), set1(float), loadu(const float*),
+// storeu(float*, reg), fma(a, b, c), add(a, b), reduce(reg), load_bf16(const uint16_t*),
 // decode_group(const uint8_t* 16 bytes, float scale, reg out[32 / width]).
 //
-// Both kernels process up to 4 tokens per pass over a weight row, so a row is decoded once per
-// 4 tokens, and keep two accumulator chains per token to hide FMA latency when T = 1.
+// MXFP4: decode_group returns, per `width` packed bytes, first the low-nibble codes (the even
+// elements), then the high-nibble codes (the odd ones), which saves unpacking nibbles into
+// element order. x is permuted once per call to match: per 2*width elements, evens then odds.
+//
+// Both kernels run a weight row against up to max_tokens tokens at once (the row is loaded and
+// decoded once per block), with the block size a template parameter so accumulators stay in
+// registers, and two accumulator chains per token to hide FMA latency when T = 1.
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 inline float simd_bf16_to_f32(uint16_t v) {
   uint32_t bits = static_cast<uint32_t>(v) << 16;
@@ -30,36 +37,94 @@ inline float simd_scale_value(uint8_t s) {
   return f;
 }
 
+// Columns [k0, k1) of the product; adds to y unless k0 == 0 (then adds the bias instead).
+template <class V, std::size_t TB>
+void bf16_rows(const float* x, std::size_t K, std::size_t k0, std::size_t k1, const uint16_t* w,
+               const uint16_t* bias, float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
+  constexpr std::size_t W = V::width;
+  const std::size_t K2 = k0 + (k1 - k0) / (2 * W) * (2 * W);
+  for (std::size_t n = n0; n < n1; ++n) {
+    const uint16_t* row = w + n * K;
+    typename V::reg a0[TB], a1[TB];
+    for (std::size_t i = 0; i < TB; ++i) a0[i] = a1[i] = V::zero();
+    std::size_t k = k0;
+    for (; k < K2; k += 2 * W) {
+      const typename V::reg w0 = V::load_bf16(row + k);
+      const typename V::reg w1 = V::load_bf16(row + k + W);
+      for (std::size_t i = 0; i < TB; ++i) {
+        a0[i] = V::fma(w0, V::loadu(x + i * K + k), a0[i]);
+        a1[i] = V::fma(w1, V::loadu(x + i * K + k + W), a1[i]);
+      }
+    }
+    const float b = bias ? simd_bf16_to_f32(bias[n]) : 0.0f;
+    for (std::size_t i = 0; i < TB; ++i) {
+      float s = V::reduce(V::add(a0[i], a1[i]));
+      for (std::size_t kk = k; kk < k1; ++kk) s += x[i * K + kk] * simd_bf16_to_f32(row[kk]);
+      y[i * ldy + n] = k0 == 0 ? s + b : y[i * ldy + n] + s;
+    }
+  }
+}
+
+template <class V, std::size_t TB>
+void mxfp4_rows(const float* xp, std::size_t K, std::size_t k0, std::size_t k1, const uint8_t* blocks,
+                const uint8_t* scales, const uint16_t* bias, float* y, std::size_t ldy,
+                std::size_t n0, std::size_t n1) {
+  constexpr std::size_t W = V::width;
+  constexpr std::size_t R = 32 / W;  // registers per decoded group
+  const std::size_t groups = K / 32;
+  for (std::size_t n = n0; n < n1; ++n) {
+    const uint8_t* rb = blocks + n * groups * 16;
+    const uint8_t* rs = scales + n * groups;
+    typename V::reg a0[TB], a1[TB];
+    for (std::size_t i = 0; i < TB; ++i) a0[i] = a1[i] = V::zero();
+    for (std::size_t g = k0 / 32; g < k1 / 32; ++g) {
+      typename V::reg wv[R];
+      V::decode_group(rb + g * 16, simd_scale_value(rs[g]), wv);
+      const float* xg = xp + g * 32;
+      for (std::size_t i = 0; i < TB; ++i) {
+        for (std::size_t r = 0; r < R; r += 2) {
+          a0[i] = V::fma(wv[r], V::loadu(xg + i * K + r * W), a0[i]);
+          a1[i] = V::fma(wv[r + 1], V::loadu(xg + i * K + (r + 1) * W), a1[i]);
+        }
+      }
+    }
+    const float b = bias ? simd_bf16_to_f32(bias[n]) : 0.0f;
+    for (std::size_t i = 0; i < TB; ++i) {
+      const float s = V::reduce(V::add(a0[i], a1[i]));
+      y[i * ldy + n] = k0 == 0 ? s + b : y[i * ldy + n] + s;
+    }
+  }
+}
+
+template <class V, std::size_t TB>
+void bf16_block(std::size_t tb, const float* x, std::size_t K, std::size_t k0, std::size_t k1,
+                const uint16_t* w, const uint16_t* bias, float* y, std::size_t ldy, std::size_t n0,
+                std::size_t n1) {
+  if constexpr (TB > 1) {
+    if (tb < TB) return bf16_block<V, TB - 1>(tb, x, K, k0, k1, w, bias, y, ldy, n0, n1);
+  }
+  bf16_rows<V, TB>(x, K, k0, k1, w, bias, y, ldy, n0, n1);
+}
+
+template <class V, std::size_t TB>
+void mxfp4_block(std::size_t tb, const float* xp, std::size_t K, std::size_t k0, std::size_t k1,
+                 const uint8_t* blocks, const uint8_t* scales, const uint16_t* bias, float* y,
+                 std::size_t ldy, std::size_t n0, std::size_t n1) {
+  if constexpr (TB > 1) {
+    if (tb < TB) return mxfp4_block<V, TB - 1>(tb, xp, K, k0, k1, blocks, scales, bias, y, ldy, n0, n1);
+  }
+  mxfp4_rows<V, TB>(xp, K, k0, k1, blocks, scales, bias, y, ldy, n0, n1);
+}
+
 template <class V>
 void matmul_bf16_impl(const float* x, std::size_t T, std::size_t K, const uint16_t* w,
                       const uint16_t* bias, float* y, std::size_t ldy, std::size_t n0,
                       std::size_t n1) {
-  constexpr std::size_t W = V::width;
-  const std::size_t K2 = K / (2 * W) * (2 * W);
-  for (std::size_t n = n0; n < n1; ++n) {
-    const uint16_t* row = w + n * K;
-    const float b = bias ? simd_bf16_to_f32(bias[n]) : 0.0f;
-    for (std::size_t t0 = 0; t0 < T; t0 += 4) {
-      const std::size_t tb = T - t0 < 4 ? T - t0 : 4;
-      const float* xs[4];
-      for (std::size_t i = 0; i < 4; ++i) xs[i] = x + (t0 + (i < tb ? i : 0)) * K;
-      typename V::reg a0[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-      typename V::reg a1[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-      std::size_t k = 0;
-      for (; k < K2; k += 2 * W) {
-        typename V::reg w0 = V::load_bf16(row + k);
-        typename V::reg w1 = V::load_bf16(row + k + W);
-        for (std::size_t i = 0; i < tb; ++i) {
-          a0[i] = V::fma(w0, V::loadu(xs[i] + k), a0[i]);
-          a1[i] = V::fma(w1, V::loadu(xs[i] + k + W), a1[i]);
-        }
-      }
-      for (std::size_t i = 0; i < tb; ++i) {
-        float s = V::reduce(V::add(a0[i], a1[i]));
-        for (std::size_t kk = k; kk < K; ++kk) s += xs[i][kk] * simd_bf16_to_f32(row[kk]);
-        y[(t0 + i) * ldy + n] = s + b;
-      }
-    }
+  // Rows stream whole, sequentially: splitting the contraction into column chunks (to keep x
+  // in L1) measured 3x slower here, the strided weight reads costing more than it saved.
+  for (std::size_t t0 = 0; t0 < T; t0 += V::max_tokens) {
+    const std::size_t tb = T - t0 < V::max_tokens ? T - t0 : V::max_tokens;
+    bf16_block<V, V::max_tokens>(tb, x + t0 * K, K, 0, K, w, bias, y + t0 * ldy, ldy, n0, n1);
   }
 }
 
@@ -68,32 +133,22 @@ void matmul_mxfp4_impl(const float* x, std::size_t T, std::size_t K, const uint8
                        const uint8_t* scales, const uint16_t* bias, float* y, std::size_t ldy,
                        std::size_t n0, std::size_t n1) {
   constexpr std::size_t W = V::width;
-  constexpr std::size_t R = 32 / W;  // registers per decoded group
-  const std::size_t groups = K / 32;
-  for (std::size_t n = n0; n < n1; ++n) {
-    const uint8_t* rb = blocks + n * groups * 16;
-    const uint8_t* rs = scales + n * groups;
-    const float b = bias ? simd_bf16_to_f32(bias[n]) : 0.0f;
-    for (std::size_t t0 = 0; t0 < T; t0 += 4) {
-      const std::size_t tb = T - t0 < 4 ? T - t0 : 4;
-      const float* xs[4];
-      for (std::size_t i = 0; i < 4; ++i) xs[i] = x + (t0 + (i < tb ? i : 0)) * K;
-      typename V::reg a0[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-      typename V::reg a1[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-      for (std::size_t g = 0; g < groups; ++g) {
-        typename V::reg wv[R];
-        V::decode_group(rb + g * 16, simd_scale_value(rs[g]), wv);
-        const std::size_t k = g * 32;
-        for (std::size_t i = 0; i < tb; ++i) {
-          for (std::size_t r = 0; r < R; r += 2) {
-            a0[i] = V::fma(wv[r], V::loadu(xs[i] + k + r * W), a0[i]);
-            a1[i] = V::fma(wv[r + 1], V::loadu(xs[i] + k + (r + 1) * W), a1[i]);
-          }
-        }
+  // Evens then odds within each 2*W chunk, matching decode_group's register order.
+  float* xp = static_cast<float*>(std::malloc(T * K * sizeof(float)));
+  if (!xp) std::abort();
+  for (std::size_t t = 0; t < T; ++t) {
+    for (std::size_t c = 0; c < K; c += 2 * W) {
+      for (std::size_t i = 0; i < W; ++i) {
+        xp[t * K + c + i] = x[t * K + c + 2 * i];
+        xp[t * K + c + W + i] = x[t * K + c + 2 * i + 1];
       }
-      for (std::size_t i = 0; i < tb; ++i) y[(t0 + i) * ldy + n] = V::reduce(V::add(a0[i], a1[i])) + b;
     }
   }
+  for (std::size_t t0 = 0; t0 < T; t0 += V::max_tokens) {
+    const std::size_t tb = T - t0 < V::max_tokens ? T - t0 : V::max_tokens;
+    mxfp4_block<V, V::max_tokens>(tb, xp + t0 * K, K, 0, K, blocks, scales, bias, y + t0 * ldy, ldy, n0, n1);
+  }
+  std::free(xp);
 }
 
 template <class V>
