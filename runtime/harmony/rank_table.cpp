@@ -2,27 +2,29 @@
 
 namespace ossa::harmony {
 
-bool RankTable::build(const std::vector<std::string>& tokens) {
-  arena_.clear();
-  offsets_.assign(1, 0);
-  size_t total = 0;
-  for (const auto& t : tokens) total += t.size();
-  arena_.reserve(total);
-  for (const auto& t : tokens) {
-    arena_.append(t);
-    offsets_.push_back(static_cast<uint32_t>(arena_.size()));
-  }
+bool RankTable::build(std::string arena, std::vector<uint32_t> offsets) {
+  arena_ = std::move(arena);
+  offsets_ = std::move(offsets);
+  const size_t n = size();
   // Load factor <= 0.5 keeps probe sequences short.
   size_t cap = 16;
-  while (cap < tokens.size() * 2) cap <<= 1;
-  slots_.assign(cap, kNone);
+  while (cap < n * 2) cap <<= 1;
+  slots_.assign(cap, Slot{kNone, 0});
   mask_ = cap - 1;
-  for (uint32_t r = 0; r < tokens.size(); ++r) {
-    std::string_view b = bytes(r);
-    if (find(b.data(), b.size()) != kNone) return false;
-    size_t slot = hash(b.data(), b.size()) & mask_;
-    while (slots_[slot] != kNone) slot = (slot + 1) & mask_;
-    slots_[slot] = r;
+  // Inserting is bound by cache misses on the slot array: hash everything first, then prefetch
+  // slots a few insertions ahead.
+  std::vector<uint64_t> hashes(n);
+  for (uint32_t r = 0; r < n; ++r) hashes[r] = hash(bytes(r).data(), bytes(r).size());
+  constexpr uint32_t kAhead = 16;
+  for (uint32_t r = 0; r < n; ++r) {
+    if (r + kAhead < n) __builtin_prefetch(&slots_[hashes[r + kAhead] & mask_]);
+    const std::string_view b = bytes(r);
+    const uint64_t h = hashes[r];
+    const auto tag = static_cast<uint32_t>(h >> 32);
+    size_t slot = h & mask_;
+    for (; slots_[slot].rank != kNone; slot = (slot + 1) & mask_)
+      if (slots_[slot].tag == tag && bytes(slots_[slot].rank) == b) return false;
+    slots_[slot] = Slot{r, tag};
   }
   return true;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Internal: the BPE vocabulary. Token bytes live in one arena indexed by rank; lookup by bytes is
-// an open-addressing hash table of ranks (4 bytes a slot), so encoding never allocates.
+// an open-addressing hash table of (rank, hash tag) slots, so encoding never allocates and a
+// probe rarely touches the arena for a key that does not match.
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -13,16 +14,22 @@ class RankTable {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  // `tokens[r]` = bytes of rank r. Returns false if two ranks have the same bytes.
-  bool build(const std::vector<std::string>& tokens);
+  // Rank r's bytes are arena[offsets[r], offsets[r+1]). Returns false if two ranks have the
+  // same bytes.
+  bool build(std::string arena, std::vector<uint32_t> offsets);
 
   uint32_t find(const char* p, size_t n) const {
-    size_t slot = hash(p, n) & mask_;
+    const uint64_t h = hash(p, n);
+    const auto tag = static_cast<uint32_t>(h >> 32);
+    size_t slot = h & mask_;
     for (;;) {
-      const uint32_t r = slots_[slot];
-      if (r == kNone) return kNone;
-      const uint32_t off = offsets_[r];
-      if (offsets_[r + 1] - off == n && std::memcmp(arena_.data() + off, p, n) == 0) return r;
+      const Slot s = slots_[slot];
+      if (s.rank == kNone) return kNone;
+      if (s.tag == tag) {
+        const uint32_t off = offsets_[s.rank];
+        if (offsets_[s.rank + 1] - off == n && std::memcmp(arena_.data() + off, p, n) == 0)
+          return s.rank;
+      }
       slot = (slot + 1) & mask_;
     }
   }
@@ -49,9 +56,13 @@ class RankTable {
     return h ^ (h >> 31);
   }
 
+  struct Slot {
+    uint32_t rank;
+    uint32_t tag;  // high half of the key's hash
+  };
   std::string arena_;
   std::vector<uint32_t> offsets_;
-  std::vector<uint32_t> slots_;
+  std::vector<Slot> slots_;
   size_t mask_ = 0;
 };
 

@@ -38,22 +38,24 @@ std::string special_name(TokenId id) {
   }
 }
 
-int base64_value(unsigned char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+struct Base64Table {
+  int8_t v[256];
+  constexpr Base64Table() : v{} {
+    for (int i = 0; i < 256; ++i) v[i] = -1;
+    const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(a[i])] = static_cast<int8_t>(i);
+  }
+};
+constexpr Base64Table kBase64;
 
-bool base64_decode(std::string_view in, std::string& out) {
-  out.clear();
+// Appends the decoded bytes to `out`; false on a malformed or empty string.
+bool base64_append(std::string_view in, std::string& out) {
+  const size_t before = out.size();
   uint32_t acc = 0;
   int bits = 0;
   size_t i = 0;
   for (; i < in.size() && in[i] != '='; ++i) {
-    const int v = base64_value(static_cast<unsigned char>(in[i]));
+    const int v = kBase64.v[static_cast<unsigned char>(in[i])];
     if (v < 0) return false;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
@@ -64,7 +66,7 @@ bool base64_decode(std::string_view in, std::string& out) {
   }
   for (; i < in.size(); ++i)
     if (in[i] != '=') return false;
-  return !out.empty();
+  return out.size() > before;
 }
 
 // GPT-2's byte <-> printable code point mapping, used by Hugging Face ByteLevel vocabularies.
@@ -82,15 +84,17 @@ std::vector<int> hf_codepoint_to_byte() {
 
 // A friend of Tokenizer: validates the ranks and builds the lookup tables.
 struct TokenizerFactory {
-  static Result<std::shared_ptr<const Tokenizer>> make(std::vector<std::string>& tokens,
+  // Rank r's bytes are arena[offsets[r], offsets[r+1]); an empty range is a missing rank.
+  static Result<std::shared_ptr<const Tokenizer>> make(std::string arena,
+                                                       std::vector<uint32_t> offsets,
                                                        const char* source) {
     auto impl = std::make_unique<Tokenizer::Impl>();
-    if (tokens.size() >= tokens::kFirstSpecial + 1)
+    if (offsets.size() > tokens::kFirstSpecial + 1)
       return Error{std::string(source) + ": more ordinary tokens than o200k_harmony allows"};
-    for (size_t r = 0; r < tokens.size(); ++r)
-      if (tokens[r].empty())
+    for (size_t r = 0; r + 1 < offsets.size(); ++r)
+      if (offsets[r + 1] == offsets[r])
         return Error{std::string(source) + ": rank " + std::to_string(r) + " is missing"};
-    if (!impl->ranks.build(tokens))
+    if (!impl->ranks.build(std::move(arena), std::move(offsets)))
       return Error{std::string(source) + ": two ranks have the same bytes"};
     for (size_t b = 0; b < 256; ++b) {
       const char c = static_cast<char>(b);
@@ -108,9 +112,15 @@ struct TokenizerFactory {
 };
 
 namespace {
-Result<std::shared_ptr<const Tokenizer>> build(std::vector<std::string> tokens,
+Result<std::shared_ptr<const Tokenizer>> build(const std::vector<std::string>& tokens,
                                                const char* source) {
-  return TokenizerFactory::make(tokens, source);
+  std::string arena;
+  std::vector<uint32_t> offsets{0};
+  for (const auto& t : tokens) {
+    arena += t;
+    offsets.push_back(static_cast<uint32_t>(arena.size()));
+  }
+  return TokenizerFactory::make(std::move(arena), std::move(offsets), source);
 }
 }  // namespace
 
@@ -118,8 +128,13 @@ Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Tokenizer::~Tokenizer() = default;
 
 Result<std::shared_ptr<const Tokenizer>> Tokenizer::from_tiktoken(std::string_view text) {
-  std::vector<std::string> tokens;
-  tokens.reserve(200000);
+  // Lines normally come in rank order (0, 1, 2, ...): decode straight into one arena. Files in
+  // another order take the slower path through one string per rank.
+  std::string arena;
+  arena.reserve(text.size() * 3 / 4);
+  std::vector<uint32_t> offsets{0};
+  offsets.reserve(200001);
+  std::vector<std::string> unordered;
   std::string bytes;
   size_t pos = 0, line_no = 0;
   while (pos < text.size()) {
@@ -134,7 +149,8 @@ Result<std::shared_ptr<const Tokenizer>> Tokenizer::from_tiktoken(std::string_vi
     auto bad = [&] {
       return Error{"tiktoken ranks: malformed line " + std::to_string(line_no)};
     };
-    if (sp == std::string_view::npos || !base64_decode(line.substr(0, sp), bytes)) return bad();
+    const size_t mark = arena.size();
+    if (sp == std::string_view::npos || !base64_append(line.substr(0, sp), arena)) return bad();
     std::string_view num = line.substr(sp + 1);
     if (num.empty() || num.size() > 9) return bad();
     size_t rank = 0;
@@ -143,12 +159,24 @@ Result<std::shared_ptr<const Tokenizer>> Tokenizer::from_tiktoken(std::string_vi
       rank = rank * 10 + static_cast<size_t>(c - '0');
     }
     if (rank >= tokens::kFirstSpecial) return bad();
-    if (rank >= tokens.size()) tokens.resize(rank + 1);
-    if (!tokens[rank].empty()) return bad();
-    tokens[rank] = bytes;
+    if (unordered.empty() && rank == offsets.size() - 1) {
+      offsets.push_back(static_cast<uint32_t>(arena.size()));
+      continue;
+    }
+    bytes.assign(arena, mark);
+    arena.resize(mark);
+    if (unordered.empty()) {  // switch to the general path, keeping what was read
+      for (size_t r = 0; r + 1 < offsets.size(); ++r)
+        unordered.emplace_back(arena.substr(offsets[r], offsets[r + 1] - offsets[r]));
+      if (unordered.empty()) unordered.emplace_back();
+    }
+    if (rank >= unordered.size()) unordered.resize(rank + 1);
+    if (!unordered[rank].empty()) return bad();
+    unordered[rank] = bytes;
   }
-  if (tokens.empty()) return Error{"tiktoken ranks: no tokens"};
-  return build(std::move(tokens), "tiktoken ranks");
+  if (!unordered.empty()) return build(unordered, "tiktoken ranks");
+  if (offsets.size() == 1) return Error{"tiktoken ranks: no tokens"};
+  return TokenizerFactory::make(std::move(arena), std::move(offsets), "tiktoken ranks");
 }
 
 Result<std::shared_ptr<const Tokenizer>> Tokenizer::from_hf_json(std::string_view json_text) {
@@ -206,7 +234,7 @@ Result<std::shared_ptr<const Tokenizer>> Tokenizer::from_hf_json(std::string_vie
     }
   }
   if (tokens.empty()) return Error{"tokenizer.json: empty vocabulary"};
-  return build(std::move(tokens), "tokenizer.json");
+  return build(tokens, "tokenizer.json");
 }
 
 Result<std::shared_ptr<const Tokenizer>> Tokenizer::load_file(const std::string& path) {

@@ -95,6 +95,17 @@ TEST(Tokenizer, LoadsTiktokenFileLikeBuiltin) {
   ASSERT_TRUE(tok) << tok.error();
   const std::string text = vector_named("python_code")["text"];
   EXPECT_EQ((*tok)->encode_ordinary(text), Tokenizer::builtin().encode_ordinary(text));
+  // Lines in any order give the same ranks.
+  std::string file = ossa::test::read_file(OSSA_HARMONY_RANKS_FILE), reversed;
+  std::vector<std::string_view> lines;
+  for (size_t pos = 0, eol; pos < file.size(); pos = eol + 1) {
+    eol = file.find('\n', pos);
+    lines.emplace_back(file.data() + pos, eol - pos + 1);
+  }
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) reversed += *it;
+  auto rev = Tokenizer::from_tiktoken(reversed);
+  ASSERT_TRUE(rev) << rev.error();
+  EXPECT_EQ((*rev)->encode_ordinary(text), Tokenizer::builtin().encode_ordinary(text));
 }
 
 TEST(Tokenizer, RejectsMalformedRankFiles) {
