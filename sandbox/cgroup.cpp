@@ -1,13 +1,17 @@
 // cgroups: memory.max / pids.max / cpu.max (v2) or memory.limit_in_bytes / pids.max (v1).
 #include "sandbox/cgroup.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -133,6 +137,23 @@ std::vector<Cgroup::Controller> probe() {
   return found;
 }
 
+// Cgroups of an ossa that died without cleaning up (killed, crashed) stay behind: remove the
+// empty ones whose creating process is gone.
+void sweep_stale(const std::string& parent) {
+  DIR* d = ::opendir(parent.c_str());
+  if (!d) return;
+  constexpr std::string_view kPrefix = "ossa-sandbox-";
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name.substr(0, kPrefix.size()) != kPrefix) continue;
+    long pid = std::strtol(e->d_name + kPrefix.size(), nullptr, 10);
+    if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+      continue;
+    ::rmdir((parent + "/" + e->d_name).c_str());  // fails harmlessly while still in use
+  }
+  ::closedir(d);
+}
+
 std::atomic<unsigned> counter{0};
 
 }  // namespace
@@ -140,7 +161,10 @@ std::atomic<unsigned> counter{0};
 const std::vector<Cgroup::Controller>& Cgroup::available() {
   static std::once_flag once;
   static std::vector<Controller> controllers;
-  std::call_once(once, [] { controllers = probe(); });
+  std::call_once(once, [] {
+    controllers = probe();
+    for (const auto& c : controllers) sweep_stale(c.parent);
+  });
   return controllers;
 }
 

@@ -94,7 +94,8 @@ struct Result {
 };
 
 // A running sandboxed program. Not thread-safe: use it from the thread(s) running its
-// io_context. Destroying it kills the whole tree and reaps it.
+// io_context. Use either wait() or async_wait(), not both. Destroying it kills the whole tree
+// and reaps it (a pending async_wait handler is then not called).
 class Process {
  public:
   struct State;

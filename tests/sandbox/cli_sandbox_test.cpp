@@ -18,16 +18,16 @@ TEST(SandboxCli, CheckPrintsOneLinePerLayer) {
 }
 
 TEST(SandboxCli, ExitCodesPassThrough) {
-  EXPECT_EQ(run_ossa({"sandbox", "--", "/bin/sh", "-c", "exit 3"}).exit_code, 3);
-  EXPECT_EQ(run_ossa({"sandbox", "--", "/bin/sh", "-c", "kill -9 $$"}).exit_code, 128 + 9);
-  auto r = run_ossa({"sandbox", "--env", "GREETING=hi", "--", "/usr/bin/python3", "-c",
+  EXPECT_EQ(run_ossa({"sandbox", "--allow-degraded", "--", "/bin/sh", "-c", "exit 3"}).exit_code, 3);
+  EXPECT_EQ(run_ossa({"sandbox", "--allow-degraded", "--", "/bin/sh", "-c", "kill -9 $$"}).exit_code, 128 + 9);
+  auto r = run_ossa({"sandbox", "--allow-degraded", "--env", "GREETING=hi", "--", "/usr/bin/python3", "-c",
                      "import os; print(os.environ['GREETING'])"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "hi\n");
 }
 
 TEST(SandboxCli, JsonRecord) {
-  auto r = run_ossa({"sandbox", "--json", "--timeout", "0.3", "--", "/bin/sleep", "10"});
+  auto r = run_ossa({"sandbox", "--allow-degraded", "--json", "--timeout", "0.3", "--", "/bin/sleep", "10"});
   EXPECT_EQ(r.exit_code, 128 + 9);
   auto j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["timed_out"].get<bool>());

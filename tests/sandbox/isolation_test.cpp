@@ -43,8 +43,10 @@ print('ok')
 }
 
 TEST_F(SandboxTest, ParentProcessesAndMemoryAreInvisible) {
-  EXPECT_TRUE(PrintedOk(py(R"(
+  EXPECT_TRUE(PrintedOk(py("host_pid = " + std::to_string(::getpid()) + R"(
 import os, ctypes, errno
+for p in ['/proc/%d/mem' % host_pid, '/proc/%d/environ' % host_pid]:
+    assert not os.path.exists(p), p
 assert os.getpid() == 2 and os.getppid() == 1, (os.getpid(), os.getppid())
 pids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
 assert pids == [1, 2], pids

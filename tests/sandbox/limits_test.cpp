@@ -1,5 +1,6 @@
 // Resource exhaustion from the inside: each bomb is contained and the test bounded in time.
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -27,6 +28,22 @@ print('ok')
 )");
   EXPECT_TRUE(PrintedOk(o));
   EXPECT_LT(o.result.usage.wall, 15s);  // the sleeping children died with the sandbox
+}
+
+TEST_F(SandboxTest, CgroupDirectoriesAreRemovedAfterwards) {
+  Output o = sh("true");
+  EXPECT_EQ(o.result.status(), 0);
+  const std::string mine = "ossa-sandbox-" + std::to_string(::getpid()) + "-";
+  int checked = 0;
+  for (const Layer& layer : Sandbox::check()) {
+    if (!layer.available || (layer.detail.rfind("v1 ", 0) != 0 && layer.detail.rfind("v2 ", 0) != 0))
+      continue;
+    std::filesystem::path parent = layer.detail.substr(3);  // "v1 /sys/fs/cgroup/..."
+    for (const auto& entry : std::filesystem::directory_iterator(parent))
+      EXPECT_NE(entry.path().filename().string().rfind(mine, 0), 0u) << entry.path();
+    ++checked;
+  }
+  if (checked == 0) GTEST_SKIP() << "no writable cgroup on this machine";
 }
 
 TEST_F(SandboxTest, MemoryBombIsStopped) {
