@@ -136,6 +136,11 @@ void AgentRunner::open(const OpenOptions& o) {
                         true);
   }
 
+  if (opt_.json)
+    out::print_json_line({{"type", "session"}, {"id", id_}, {"transcript", path_}});
+  else
+    log::info("session ", id_, " (transcript ", path_, ")");
+
   SessionDeps deps;
   deps.tokenizer = &harmony::Tokenizer::builtin();
   deps.registry = &registry_;
@@ -151,10 +156,6 @@ void AgentRunner::open(const OpenOptions& o) {
   } else {
     session_->start_new();
   }
-  if (opt_.json)
-    out::print_json_line({{"type", "session"}, {"id", id_}, {"transcript", path_}});
-  else
-    log::info("session ", id_, " (transcript ", path_, ")");
 }
 
 void AgentRunner::reset() {

@@ -29,22 +29,17 @@ harmony::ReasoningEffort effort_of(const std::string& s) {
   return harmony::ReasoningEffort::Medium;
 }
 
-// Registry namespaces (plain JSON keyed by namespace) -> harmony namespaces. python and browser
-// use harmony's built-in text, byte-identical to what the model was trained on.
-harmony::ToolNamespaces to_namespaces(const json& tools_map) {
+// Registry namespaces (JSON keyed by namespace) -> harmony namespaces. The tools describe
+// themselves; a built-in namespace without a description gets harmony's reference text.
+harmony::ToolNamespaces to_namespaces(const harmony::Json& tools_map) {
   harmony::ToolNamespaces out;
   if (!tools_map.is_object()) return out;
   for (const auto& [key, ns] : tools_map.items()) {
-    if (key == "python") {
-      out[key] = harmony::python_namespace();
-      continue;
-    }
-    if (key == "browser") {
-      out[key] = harmony::browser_namespace();
-      continue;
-    }
-    auto r = harmony::tool_namespace_from_json(harmony::Json::parse(ns.dump()));
+    auto r = harmony::tool_namespace_from_json(ns);
     if (!r) throw std::runtime_error("tool namespace " + key + ": " + r.error());
+    if (!r->description && (key == "python" || key == "browser"))
+      r->description = key == "python" ? harmony::python_namespace().description
+                                       : harmony::browser_namespace().description;
     out[key] = std::move(*r);
   }
   return out;

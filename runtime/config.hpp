@@ -49,7 +49,9 @@ struct Config {
   std::string sandbox_policy = "default";  // default | strict | none
   int sandbox_memory_mib = 2048;
   std::vector<std::string> network_allowlist;  // host[:port] the http/browser tools may reach
-  std::string search_backend = "duckduckgo";
+  // browser.search: "searxng:<base URL>", "local:<folder>", or empty ($OSSA_SEARXNG_URL, then
+  // $OSSA_LOCAL_DOCS).
+  std::string search_backend;
 
   Limits limits;
   std::string transcript_dir;  // empty = $XDG_DATA_HOME/ossa/sessions (or ~/.local/share/...)

@@ -1,0 +1,474 @@
+// The agent loop driven by a scripted token source (the engine test double): tool dispatch,
+// broken model output, guards, approvals, concurrency between sessions, resume after a crash.
+// The tools here are small test tools registered in a real tools::Registry; the loop, the
+// harmony renderer/parser, the worker and the transcript are the real ones.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/agent_session.hpp"
+#include "runtime/harmony/renderer.hpp"
+#include "tests/runtime/scripted_token_source.hpp"
+
+namespace asio = boost::asio;
+using namespace ossa;
+using namespace ossa::runtime;
+using nlohmann::json;
+using ossa::test::ScriptedTokenSource;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A tool that records its calls and answers with a fixed text, optionally after a delay.
+class TestTool final : public tools::Tool {
+ public:
+  TestTool(tools::ToolSpec spec, std::string reply, std::chrono::milliseconds delay = {})
+      : spec_(std::move(spec)), reply_(std::move(reply)), delay_(delay) {}
+  const tools::ToolSpec& spec() const override { return spec_; }
+  asio::awaitable<tools::ToolResult> invoke(const tools::ToolCall& call,
+                                            tools::ToolContext& ctx) override {
+    ++calls;
+    last_arguments = call.arguments;
+    last_body = call.body;
+    if (delay_.count() > 0) {
+      asio::steady_timer t(ctx.executor, delay_);
+      boost::system::error_code ec;
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return tools::ToolResult::failure("interrupted");
+    }
+    finished_at = Clock::now();
+    co_return tools::ToolResult::success(reply_);
+  }
+  std::atomic<int> calls{0};
+  json last_arguments;
+  std::string last_body;
+  Clock::time_point finished_at{};
+
+ private:
+  tools::ToolSpec spec_;
+  std::string reply_;
+  std::chrono::milliseconds delay_;
+};
+
+tools::ToolSpec weather_spec() {
+  tools::ToolSpec s;
+  s.ns = "functions";
+  s.name = "get_weather";
+  s.description = "Current weather for a location.";
+  s.parameters = json::parse(R"({"type":"object","properties":{
+      "location":{"type":"string"},
+      "units":{"type":"string","enum":["celsius","fahrenheit"]}},
+    "required":["location"]})");
+  return s;
+}
+
+tools::ToolSpec simple_spec(std::string ns, std::string name, tools::BodyKind body) {
+  tools::ToolSpec s;
+  s.ns = std::move(ns);
+  s.name = std::move(name);
+  s.description = "test tool";
+  s.body = body;
+  if (body == tools::BodyKind::json)
+    s.parameters = json::parse(R"({"type":"object","properties":{"query":{"type":"string"}}})");
+  return s;
+}
+
+const std::string kCallWeather =
+    " to=functions.get_weather<|channel|>commentary <|constrain|>json<|message|>"
+    "{\"location\":\"Paris\"}<|call|>";
+const std::string kFinal = "<|channel|>final<|message|>It is sunny.<|return|>";
+
+struct Harness {
+  asio::io_context io;
+  EngineWorker worker;
+  tools::Registry registry;
+  std::shared_ptr<TestTool> weather =
+      std::make_shared<TestTool>(weather_spec(), "{\"sky\":\"sunny\",\"temp\":21}");
+  std::vector<json> events;
+  SessionOptions options;
+  std::string dir;
+
+  Harness() {
+    registry.add(weather);
+    options.date = "2026-11-28";
+    options.limits.wall_time_s = 30;
+    dir = (std::filesystem::temp_directory_path() /
+           ("ossa_loop_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+              .string();
+    std::filesystem::remove_all(dir);
+  }
+  ~Harness() { std::filesystem::remove_all(dir); }
+
+  SessionDeps deps(TokenSource& src, TranscriptWriter* tw = nullptr) {
+    SessionDeps d;
+    d.tokenizer = &harmony::Tokenizer::builtin();
+    d.registry = &registry;
+    d.worker = &worker;
+    d.source = &src;
+    d.transcript = tw;
+    d.sink = [this](const json& e) { events.push_back(e); };
+    return d;
+  }
+
+  static void rethrow(std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  }
+
+  TurnResult turn(AgentSession& s, std::optional<std::string> user) {
+    TurnResult r;
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { r = co_await s.run_turn(user); }, rethrow);
+    io.run();
+    io.restart();
+    return r;
+  }
+
+  // A new session over `src`, one turn with `user`.
+  TurnResult run(ScriptedTokenSource& src, const std::string& user,
+                 TranscriptWriter* tw = nullptr) {
+    AgentSession s(deps(src, tw), options);
+    s.start_new();
+    return turn(s, user);
+  }
+
+  std::vector<json> tool_messages() const {
+    std::vector<json> out;
+    for (const auto& e : events)
+      if (e["type"] == "message" && e["message"]["role"] == "tool") out.push_back(e["message"]);
+    return out;
+  }
+  static std::string text_of(const json& m) {
+    if (m["content"].is_string()) return m["content"];
+    std::string t;
+    for (const auto& c : m["content"]) t += c.value("text", "");
+    return t;
+  }
+};
+
+}  // namespace
+
+TEST(Loop, ValidFunctionCallThenFinal) {
+  Harness h;
+  ScriptedTokenSource src({"<|channel|>analysis<|message|>Need the weather.<|end|><|start|>assistant" +
+                               kCallWeather,
+                           kFinal});
+  TurnResult r = h.run(src, "Weather in Paris?");
+  EXPECT_EQ(r.reason, "final") << r.detail;
+  EXPECT_EQ(r.final_text, "It is sunny.");
+  EXPECT_EQ(r.tool_rounds, 1);
+  EXPECT_EQ(h.weather->calls, 1);
+  EXPECT_EQ(h.weather->last_arguments["location"], "Paris");
+  auto tm = h.tool_messages();
+  ASSERT_EQ(tm.size(), 1u);
+  EXPECT_EQ(tm[0]["name"], "functions.get_weather");
+  EXPECT_NE(Harness::text_of(tm[0]).find("sunny"), std::string::npos);
+  // The second round re-used the first round's KV cache: only the tool message and the new
+  // header were processed, not the whole prompt.
+  auto rep = src.reprocessed();
+  auto prompts = src.prompts();
+  ASSERT_EQ(rep.size(), 2u);
+  EXPECT_EQ(rep[0], prompts[0].size());
+  EXPECT_LT(rep[1], prompts[1].size() - prompts[0].size());
+  EXPECT_GT(rep[1], 0u);
+  std::printf("prompt %zu tokens, round 2 prompt %zu tokens, re-processed %zu\n", prompts[0].size(),
+              prompts[1].size(), rep[1]);
+}
+
+TEST(Loop, InvalidArgumentsGoBackToTheModel) {
+  Harness h;
+  ScriptedTokenSource src(
+      {" to=functions.get_weather<|channel|>commentary <|constrain|>json<|message|>"
+       "{\"location\":\"Paris\",\"units\":\"kelvin\"}<|call|>",
+       " to=functions.get_weather<|channel|>commentary <|constrain|>json<|message|>{not json<|call|>",
+       kFinal});
+  TurnResult r = h.run(src, "Weather?");
+  EXPECT_EQ(r.reason, "final");
+  EXPECT_EQ(h.weather->calls, 0);
+  auto tm = h.tool_messages();
+  ASSERT_EQ(tm.size(), 2u);
+  EXPECT_NE(Harness::text_of(tm[0]).find("kelvin"), std::string::npos) << tm[0];
+  EXPECT_NE(Harness::text_of(tm[1]).find("Invalid arguments"), std::string::npos) << tm[1];
+}
+
+TEST(Loop, PythonAndBrowserCalls) {
+  Harness h;
+  auto python = std::make_shared<TestTool>(simple_spec("python", "", tools::BodyKind::text), "2");
+  auto search =
+      std::make_shared<TestTool>(simple_spec("browser", "search", tools::BodyKind::json), "results");
+  h.registry.add(python);
+  h.registry.add(search);
+  ScriptedTokenSource src(
+      {" to=python<|channel|>analysis code<|message|>print(1+1)<|call|>",
+       // recipient after the channel, as the models also write it
+       "<|channel|>analysis to=browser.search <|constrain|>json<|message|>{\"query\":\"ossa\"}<|call|>",
+       kFinal});
+  TurnResult r = h.run(src, "Compute and search");
+  EXPECT_EQ(r.reason, "final") << r.detail;
+  EXPECT_EQ(python->calls, 1);
+  EXPECT_EQ(python->last_body, "print(1+1)");
+  EXPECT_EQ(search->calls, 1);
+  EXPECT_EQ(search->last_arguments["query"], "ossa");
+  auto tm = h.tool_messages();
+  ASSERT_EQ(tm.size(), 2u);
+  EXPECT_EQ(tm[0]["name"], "python");
+  EXPECT_EQ(tm[0]["channel"], "analysis");  // results come back on the call's channel
+  EXPECT_EQ(tm[1]["name"], "browser.search");
+}
+
+TEST(Loop, PreambleThenCall) {
+  Harness h;
+  ScriptedTokenSource src({"<|channel|>commentary<|message|>Checking the weather.<|end|>"
+                           "<|start|>assistant<|channel|>commentary to=functions.get_weather "
+                           "<|constrain|>json<|message|>{\"location\":\"Oslo\"}<|call|>",
+                           kFinal});
+  TurnResult r = h.run(src, "Weather in Oslo?");
+  EXPECT_EQ(r.reason, "final");
+  EXPECT_EQ(h.weather->calls, 1);
+  EXPECT_EQ(h.weather->last_arguments["location"], "Oslo");
+  std::string preamble;
+  for (const auto& e : h.events)
+    if (e["type"] == "delta" && e["channel"] == "commentary") preamble += e["text"];
+  EXPECT_NE(preamble.find("Checking the weather."), std::string::npos);
+}
+
+TEST(Loop, RecipientInEitherHeader) {
+  Harness h;
+  ScriptedTokenSource src(
+      {kCallWeather,  // role header: assistant to=functions.get_weather<|channel|>commentary
+       "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>"
+       "{\"location\":\"Rome\"}<|call|>",
+       kFinal});
+  TurnResult r = h.run(src, "Two cities");
+  EXPECT_EQ(r.reason, "final");
+  EXPECT_EQ(h.weather->calls, 2);
+  EXPECT_EQ(h.weather->last_arguments["location"], "Rome");
+}
+
+TEST(Loop, StreamEndingMidCallIsReportedAndNotRun) {
+  Harness h;
+  ScriptedTokenSource src(
+      {" to=functions.get_weather<|channel|>commentary <|constrain|>json<|message|>{\"locat",
+       kFinal});
+  TurnResult r = h.run(src, "Weather?");
+  EXPECT_EQ(r.reason, "final") << r.detail;
+  EXPECT_EQ(h.weather->calls, 0);
+  auto tm = h.tool_messages();
+  ASSERT_EQ(tm.size(), 1u);
+  EXPECT_EQ(tm[0]["name"], "runtime");
+  EXPECT_NE(Harness::text_of(tm[0]).find("could not be used"), std::string::npos);
+}
+
+TEST(Loop, RepeatedIdenticalCallsWarnThenStop) {
+  Harness h;
+  h.options.limits.repeat_limit = 2;
+  ScriptedTokenSource src({kCallWeather, kCallWeather, kCallWeather, kCallWeather, kCallWeather});
+  TurnResult r = h.run(src, "Weather?");
+  EXPECT_EQ(r.reason, "repeated_call");
+  EXPECT_NE(r.detail.find("functions.get_weather"), std::string::npos) << r.detail;
+  EXPECT_EQ(h.weather->calls, 2);
+  auto tm = h.tool_messages();
+  ASSERT_EQ(tm.size(), 3u);
+  EXPECT_NE(Harness::text_of(tm[2]).find("exact call"), std::string::npos);
+  bool warned = false;
+  for (const auto& e : h.events) warned |= e["type"] == "warning";
+  EXPECT_TRUE(warned);
+}
+
+TEST(Loop, UnknownToolIsToldToTheModel) {
+  Harness h;
+  ScriptedTokenSource src(
+      {" to=functions.launch_rocket<|channel|>commentary json<|message|>{}<|call|>", kFinal});
+  TurnResult r = h.run(src, "Go");
+  EXPECT_EQ(r.reason, "final");
+  auto tm = h.tool_messages();
+  ASSERT_EQ(tm.size(), 1u);
+  EXPECT_EQ(tm[0]["name"], "functions.launch_rocket");
+  EXPECT_NE(Harness::text_of(tm[0]).find("Unknown tool"), std::string::npos) << tm[0];
+  EXPECT_NE(Harness::text_of(tm[0]).find("functions.get_weather"), std::string::npos);
+}
+
+TEST(Loop, ToolTimeoutStopsTheToolAndContinues) {
+  Harness h;
+  auto slow = std::make_shared<TestTool>(simple_spec("functions", "slow", tools::BodyKind::json),
+                                         "late", std::chrono::milliseconds(20000));
+  h.registry.add(slow);
+  h.options.limits.tool_timeout_s = 0.2;
+  ScriptedTokenSource src(
+      {" to=functions.slow<|channel|>commentary json<|message|>{}<|call|>", kFinal});
+  auto t0 = Clock::now();
+  TurnResult r = h.run(src, "Go");
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(r.reason, "final");
+  auto tm = h.tool_messages();
+  ASSERT_EQ(tm.size(), 1u);
+  EXPECT_NE(Harness::text_of(tm[0]).find("did not finish"), std::string::npos) << tm[0];
+}
+
+TEST(Loop, SeveralSessionsAtOnceASlowToolStallsNoOther) {
+  Harness h;
+  auto slow = std::make_shared<TestTool>(simple_spec("functions", "slow", tools::BodyKind::json),
+                                         "done", std::chrono::milliseconds(1500));
+  h.registry.add(slow);
+  const auto per_token = std::chrono::microseconds(200);
+  ScriptedTokenSource a({" to=functions.slow<|channel|>commentary json<|message|>{}<|call|>", kFinal},
+                        per_token);
+  ScriptedTokenSource b({kCallWeather,
+                         " to=functions.get_weather<|channel|>commentary json<|message|>"
+                         "{\"location\":\"Lima\"}<|call|>",
+                         kFinal},
+                        per_token);
+  AgentSession sa(h.deps(a), h.options), sb(h.deps(b), h.options);
+  sa.start_new();
+  sb.start_new();
+  TurnResult ra, rb;
+  Clock::time_point b_done{};
+  asio::co_spawn(
+      h.io, [&]() -> asio::awaitable<void> { ra = co_await sa.run_turn("slow one"); },
+      Harness::rethrow);
+  asio::co_spawn(
+      h.io,
+      [&]() -> asio::awaitable<void> {
+        rb = co_await sb.run_turn("fast one");
+        b_done = Clock::now();
+      },
+      Harness::rethrow);
+  h.io.run();
+  EXPECT_EQ(ra.reason, "final");
+  EXPECT_EQ(rb.reason, "final");
+  EXPECT_EQ(h.weather->calls, 2);
+  // Session b generated three rounds and ran two tools while a's tool was still running.
+  EXPECT_LT(b_done, slow->finished_at);
+}
+
+TEST(Loop, ApprovalsDeniedAndGranted) {
+  Harness h;
+  auto shell = std::make_shared<TestTool>(simple_spec("functions", "shell", tools::BodyKind::json),
+                                          "ok");
+  h.registry.add(shell);
+  const std::string call = " to=functions.shell<|channel|>commentary json<|message|>{}<|call|>";
+  {
+    h.options.approve = ApproveMode::none;
+    ScriptedTokenSource src({call, kFinal});
+    EXPECT_EQ(h.run(src, "Run it").reason, "final");
+    EXPECT_EQ(shell->calls, 0);
+    EXPECT_NE(Harness::text_of(h.tool_messages().back()).find("did not approve"), std::string::npos);
+  }
+  {
+    h.options.approve = ApproveMode::ask;
+    int asked = 0;
+    ScriptedTokenSource src({call, kFinal});
+    SessionDeps d = h.deps(src);
+    d.approver = [&asked](const tools::ToolCall&) -> asio::awaitable<bool> {
+      ++asked;
+      co_return true;
+    };
+    AgentSession s(std::move(d), h.options);
+    s.start_new();
+    EXPECT_EQ(h.turn(s, "Run it").reason, "final");
+    EXPECT_EQ(asked, 1);
+    EXPECT_EQ(shell->calls, 1);
+  }
+}
+
+TEST(Loop, GuardsMaxToolRoundsAndMaxTokens) {
+  Harness h;
+  h.options.limits.max_tool_rounds = 1;
+  ScriptedTokenSource src({kCallWeather, " to=functions.get_weather<|channel|>commentary json"
+                                         "<|message|>{\"location\":\"B\"}<|call|>"});
+  TurnResult r = h.run(src, "Go");
+  EXPECT_EQ(r.reason, "max_tool_rounds");
+  EXPECT_EQ(h.weather->calls, 1);
+
+  Harness h2;
+  h2.options.limits.max_tokens = 10;
+  ScriptedTokenSource src2({"<|channel|>analysis<|message|>" + std::string(200, 'x') + "<|end|>"});
+  r = h2.run(src2, "Go");
+  EXPECT_EQ(r.reason, "max_tokens");
+  EXPECT_EQ(r.generated_tokens, 10);
+}
+
+TEST(Loop, CancelEndsTheRunningToolCleanly) {
+  Harness h;
+  auto slow = std::make_shared<TestTool>(simple_spec("functions", "slow", tools::BodyKind::json),
+                                         "late", std::chrono::milliseconds(20000));
+  h.registry.add(slow);
+  ScriptedTokenSource src(
+      {" to=functions.slow<|channel|>commentary json<|message|>{}<|call|>", kFinal});
+  AgentSession s(h.deps(src), h.options);
+  s.start_new();
+  asio::steady_timer t(h.io, std::chrono::milliseconds(200));
+  t.async_wait([&](boost::system::error_code) { s.cancel(); });
+  auto t0 = Clock::now();
+  TurnResult r = h.turn(s, "Go");
+  EXPECT_EQ(r.reason, "cancelled");
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5));
+}
+
+TEST(Loop, ResumeAfterSimulatedCrash) {
+  Harness h;
+  const std::string path = h.dir + "/s.jsonl";
+  {
+    // The first process: the model calls a tool, the result is recorded, then the process
+    // dies while the next message is being written (a torn last line).
+    auto tw = TranscriptWriter::create(path);
+    ScriptedTokenSource src({kCallWeather});
+    TurnResult r = h.run(src, "Weather in Paris?", &tw);
+    EXPECT_EQ(r.reason, "model_stopped");
+  }
+  { std::ofstream(path, std::ios::app) << R"({"type":"message","message":{"role":"assis)"; }
+
+  auto contents = read_transcript(path);
+  EXPECT_TRUE(contents.torn_tail);
+  auto msgs = transcript_messages(contents);
+  auto tw = TranscriptWriter::open_existing(path);
+  ScriptedTokenSource src({kFinal});
+  AgentSession s(h.deps(src, &tw), h.options);
+  s.resume(msgs);
+  EXPECT_FALSE(s.turn_complete());
+  TurnResult r = h.turn(s, std::nullopt);
+  EXPECT_EQ(r.reason, "final");
+  EXPECT_EQ(r.final_text, "It is sunny.");
+
+  // Nothing was lost: the resumed prompt holds the user's task and the tool's result, and the
+  // transcript now reads back as the whole conversation.
+  const auto& tok = harmony::Tokenizer::builtin();
+  std::string prompt = tok.decode_lossy(src.prompts().at(0));
+  EXPECT_NE(prompt.find("Weather in Paris?"), std::string::npos);
+  EXPECT_NE(prompt.find("sunny"), std::string::npos);
+  auto again = read_transcript(path);
+  EXPECT_FALSE(again.torn_tail);
+  auto all = transcript_messages(again);
+  ASSERT_GE(all.size(), 5u);  // system, developer, user, call, tool result, final
+  EXPECT_EQ(all.back()["channel"], "final");
+}
+
+TEST(Loop, ResumeAfterCrashDuringATool) {
+  Harness h;
+  // A transcript that ends with the call: the process died while the tool ran.
+  std::vector<Event> msgs;
+  msgs.push_back({{"role", "user"}, {"content", "Weather?"}});
+  msgs.push_back({{"role", "assistant"},
+                  {"channel", "commentary"},
+                  {"recipient", "functions.get_weather"},
+                  {"content_type", "<|constrain|>json"},
+                  {"content", "{\"location\":\"Paris\"}"}});
+  ScriptedTokenSource src({kFinal});
+  AgentSession s(h.deps(src), h.options);
+  s.resume(msgs);
+  auto tm = h.tool_messages();
+  ASSERT_EQ(tm.size(), 1u);
+  EXPECT_EQ(tm[0]["name"], "functions.get_weather");
+  EXPECT_NE(Harness::text_of(tm[0]).find("result is unknown"), std::string::npos);
+  EXPECT_EQ(h.turn(s, std::nullopt).reason, "final");
+  EXPECT_EQ(h.weather->calls, 0);  // never re-run behind the user's back
+}
