@@ -15,9 +15,14 @@ using kernels::bf16_to_f32;
 
 constexpr float kSwigluAlpha = 1.702f;
 
+// Below this many multiply-adds a product runs on the calling thread: waking the pool costs
+// more than it saves.
+constexpr std::size_t kParallelMinWork = 1u << 16;
+
 // y = x W^T + b for T rows, split over the pool by output rows.
 void linear_bf16(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, const std::uint16_t* w,
                  const std::uint16_t* b, float* y, std::size_t N) {
+  if (T * K * N < kParallelMinWork) return kernels::matmul_bf16(x, T, K, w, b, y, N, 0, N);
   pool.parallel_for(N, [&](std::size_t n0, std::size_t n1) {
     kernels::matmul_bf16(x, T, K, w, b, y, N, n0, n1);
   }, 8);
@@ -26,6 +31,7 @@ void linear_bf16(ThreadPool& pool, const float* x, std::size_t T, std::size_t K,
 void linear_mxfp4(ThreadPool& pool, const float* x, std::size_t T, std::size_t K,
                   const std::uint8_t* blocks, const std::uint8_t* scales, const std::uint16_t* b,
                   float* y, std::size_t N) {
+  if (T * K * N < kParallelMinWork) return kernels::matmul_mxfp4(x, T, K, blocks, scales, b, y, N, 0, N);
   pool.parallel_for(N, [&](std::size_t n0, std::size_t n1) {
     kernels::matmul_mxfp4(x, T, K, blocks, scales, b, y, N, n0, n1);
   }, 8);

@@ -1,5 +1,8 @@
 #include "engine/model.hpp"
 
+#include <sys/mman.h>
+
+#include <mutex>
 #include <thread>
 
 #include "engine/model_impl.hpp"
@@ -31,6 +34,24 @@ Layout Model::layout() const { return impl_->checkpoint.layout(); }
 const std::filesystem::path& Model::dir() const { return impl_->checkpoint.dir(); }
 unsigned Model::threads() const { return impl_->threads; }
 std::uint64_t Model::weight_bytes() const { return impl_->checkpoint.data_bytes(); }
+
+std::uint64_t Model::prefetch() const {
+  std::lock_guard<std::mutex> lock(impl_->compute_mutex);
+  std::uint64_t total = 0;
+  for (const auto& f : impl_->checkpoint.files()) {
+    const std::uint8_t* base = f.map_data();
+    const std::size_t size = f.map_size();
+    ::madvise(const_cast<std::uint8_t*>(base), size, MADV_WILLNEED);
+    const std::size_t page = 4096, pages = (size + page - 1) / page;
+    impl_->pool.parallel_for(pages, [&](std::size_t b, std::size_t e) {
+      std::uint8_t acc = 0;
+      for (std::size_t p = b; p < e; ++p) acc ^= static_cast<const volatile std::uint8_t*>(base)[p * page];
+      static_cast<void>(acc);
+    });
+    total += size;
+  }
+  return total;
+}
 
 std::uint64_t Model::bytes_read_per_token() const {
   const ModelConfig& c = impl_->config;

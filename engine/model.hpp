@@ -55,6 +55,10 @@ class Model {
   // experts_per_token experts of every layer, the unembedding and one embedding row.
   std::uint64_t bytes_read_per_token() const;
 
+  // Reads every weight page once (in parallel), so that the first requests do not wait on the
+  // disk. Optional: weights page in on first use anyway. Returns the bytes touched.
+  std::uint64_t prefetch() const;
+
   const ModelImpl& impl() const { return *impl_; }  // engine-internal
 
  private:

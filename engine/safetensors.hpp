@@ -44,6 +44,9 @@ class SafetensorsFile {
   // The tensor, or nullptr.
   const TensorView* find(const std::string& name) const;
   std::uint64_t data_bytes() const { return data_bytes_; }
+  // The whole mapping (header included).
+  const std::uint8_t* map_data() const { return static_cast<const std::uint8_t*>(map_); }
+  std::size_t map_size() const { return map_size_; }
 
  private:
   SafetensorsFile() = default;

@@ -49,8 +49,6 @@ ossa::cli::Run setup(CLI::App& cmd) {
       auto t0 = std::chrono::steady_clock::now();
       auto model = ossa::engine::Model::load(opts->dir, {1});
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      const auto& impl_files = model->impl();
-      (void)impl_files;
       nlohmann::json out = {{"dir", opts->dir},
                             {"layout", ossa::engine::layout_name(model->layout())},
                             {"config", config_json(model->config())},
