@@ -59,12 +59,19 @@ void BM_TokenizerDecode(benchmark::State& state) {
 BENCHMARK(BM_TokenizerDecode)->Unit(benchmark::kMicrosecond);
 
 // An assistant turn as the model writes it: analysis, a tool call, then a long final answer.
+// Headers are encoded with specials; the content pieces are ordinary text (the corpus contains
+// special-token-looking text that must stay text, as it would in real model output).
 std::vector<TokenId> completion_tokens() {
-  const std::string text = "<|channel|>analysis<|message|>" + corpus().substr(0, 2000) +
-                           "<|end|><|start|>assistant to=functions.get_weather<|channel|>commentary "
+  const Tokenizer& tok = Tokenizer::builtin();
+  std::vector<TokenId> ids;
+  tok.encode_with_specials("<|channel|>analysis<|message|>", ids);
+  tok.encode_ordinary(corpus().substr(0, 2000), ids);
+  tok.encode_with_specials("<|end|><|start|>assistant to=functions.get_weather<|channel|>commentary "
                            "<|constrain|>json<|message|>{\"location\":\"Tokyo\",\"unit\":\"c\"}<|call|>"
-                           "<|start|>assistant<|channel|>final<|message|>" + corpus() + "<|return|>";
-  return Tokenizer::builtin().encode_with_specials(text);
+                           "<|start|>assistant<|channel|>final<|message|>", ids);
+  tok.encode_ordinary(corpus(), ids);
+  ids.push_back(tokens::kReturn);
+  return ids;
 }
 
 void parse_bench(benchmark::State& state, ParserMode mode) {
@@ -73,6 +80,7 @@ void parse_bench(benchmark::State& state, ParserMode mode) {
     StreamParser p(Tokenizer::builtin(), {Role::Assistant, mode});
     for (TokenId t : ids) p.push(t);
     p.end_of_stream();
+    if (p.messages().size() != 3) state.SkipWithError("the completion did not parse");
     benchmark::DoNotOptimize(p.messages().data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * ids.size()));
