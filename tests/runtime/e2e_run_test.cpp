@@ -120,3 +120,20 @@ TEST_F(E2E, UsageErrors) {
   EXPECT_EQ(r.exit_code, 2) << r.err;  // no model configured
   EXPECT_NE(r.err.find("--model"), std::string::npos) << r.err;
 }
+
+TEST_F(E2E, ChatRunsTurnsAndSlashCommands) {
+  { std::ofstream(root_ / "none.toml") << ""; }
+  auto r = ossa::test::run_ossa({"chat", "--model", (root_ / "model").string(), "--config",
+                                 (root_ / "none.toml").string(), "--workspace",
+                                 (root_ / "ws").string(), "--max-tokens", "16",
+                                 "--transcript-dir", (root_ / "chat").string(), "--seed", "3"},
+                                "hello\n/session\n/nonsense\n/new\n/quit\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("stopped: max_tokens"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("transcript " + (root_ / "chat").string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown command /nonsense"), std::string::npos) << r.err;
+  // One transcript for the first conversation, one for the one /new started.
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(root_ / "chat")) files += e.path().extension() == ".jsonl";
+  EXPECT_EQ(files, 2);
+}
