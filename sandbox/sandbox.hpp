@@ -50,7 +50,9 @@ enum class Network {
 // 0 means "no limit" for every field.
 struct Limits {
   std::chrono::milliseconds wall_timeout{30'000};  // the whole tree is killed after this
-  unsigned cpu_seconds = 30;                       // RLIMIT_CPU per process (+ cgroup cpu.max)
+  // RLIMIT_CPU per process, over its whole life: for a long-lived interpreter set 0 (and
+  // wall_timeout 0) and enforce per-request deadlines with Process::kill().
+  unsigned cpu_seconds = 30;
   std::uint64_t memory_bytes = 1ull << 30;         // cgroup memory limit, else RLIMIT_AS
   unsigned max_processes = 128;                    // cgroup pids.max and RLIMIT_NPROC
   std::uint64_t max_file_bytes = 256ull << 20;     // RLIMIT_FSIZE: largest file written
