@@ -125,4 +125,17 @@ ParsedArguments parse_arguments(std::string_view body) {
   return r;
 }
 
+std::string unwrap_text_body(std::string_view body, std::initializer_list<std::string_view> keys) {
+  std::string_view text = trim(body);
+  if (text.empty() || (text.front() != '{' && text.front() != '"')) return std::string(body);
+  auto v = try_parse(text);
+  if (!v) return std::string(body);
+  if (v->is_string()) return v->get<std::string>();
+  if (v->is_object() && v->size() == 1 && v->begin().value().is_string()) {
+    for (std::string_view k : keys)
+      if (v->begin().key() == k) return v->begin().value().get<std::string>();
+  }
+  return std::string(body);
+}
+
 }  // namespace ossa::tools

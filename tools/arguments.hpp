@@ -13,6 +13,7 @@
 //      first complete object kept ("trailing text dropped").
 // The result is always an object; anything else is an error the model can read.
 #include <nlohmann/json.hpp>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -26,5 +27,10 @@ struct ParsedArguments {
 };
 
 ParsedArguments parse_arguments(std::string_view body);
+
+// For tools whose body is raw text (python, apply_patch): models sometimes wrap it as JSON
+// anyway. A JSON string, or an object whose only member is a string under one of `keys`
+// ("code", "input", ...), is unwrapped; anything else is returned as written.
+std::string unwrap_text_body(std::string_view body, std::initializer_list<std::string_view> keys);
 
 }  // namespace ossa::tools

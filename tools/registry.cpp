@@ -65,6 +65,10 @@ struct Registry::Impl {
                          {"description", d == descriptions.end() ? json(nullptr) : json(d->second)},
                          {"tools", json::array()}};
       }
+      // A namespace that is itself the tool (python) is described by that tool, unless
+      // describe_namespace() said otherwise.
+      if (s.name.empty() && out[s.ns]["description"].is_null() && !s.description.empty())
+        out[s.ns]["description"] = s.description;
       if (s.name.empty()) continue;  // the namespace itself is the tool (python)
       out[s.ns]["tools"].push_back(json{{"name", s.name},
                                         {"description", s.description},

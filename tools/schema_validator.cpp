@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -135,15 +137,14 @@ class Explainer {
         if (errs.empty()) ++matching;
         else if (first_errors.empty()) first_errors = errs;
       }
+      // Reported, then the checks below still run: an object failing a top-level oneOf
+      // usually has plainer problems (a missing field) worth naming too.
       if (matching == 0) {
         std::string msg = label(path) + "matches none of the allowed forms";
         if (!first_errors.empty()) msg += " (first form: " + first_errors.front() + ")";
         out.push_back(msg);
-        return;
-      }
-      if (std::string(key) == "oneOf" && matching > 1) {
+      } else if (std::string(key) == "oneOf" && matching > 1) {
         out.push_back(label(path) + "matches more than one of the allowed forms");
-        return;
       }
     }
     if (v.is_string()) check_string(schema, v.get<std::string>(), path, out);
@@ -159,6 +160,15 @@ class Explainer {
 
   void check_string(const json& s, const std::string& v, const std::string& path,
                     std::vector<std::string>& out) const {
+    if (s.contains("pattern") && s["pattern"].is_string()) {
+      try {
+        if (!std::regex_search(v, std::regex(s["pattern"].get<std::string>(), std::regex::ECMAScript)))
+          out.push_back(label(path) + "does not match the pattern `" + s["pattern"].get<std::string>() +
+                        "`; got " + describe(json(v)));
+      } catch (const std::regex_error&) {
+        // An unsupported pattern: valijson's verdict stands on its own.
+      }
+    }
     if (s.contains("minLength") && s["minLength"].is_number() &&
         utf8_length(v) < s["minLength"].get<std::size_t>())
       out.push_back(label(path) + "must be at least " + s["minLength"].dump() + " characters long");
@@ -232,6 +242,28 @@ class Explainer {
   std::string what_;
 };
 
+// valijson with strong types rejects 2.0 for an integer; JSON does not distinguish them and
+// models write both.
+nlohmann::json integral_floats_as_integers(const json& v) {
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e15)
+      return nlohmann::json(static_cast<std::int64_t>(d));
+    return nlohmann::json(d);
+  }
+  if (v.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : v) out.push_back(integral_floats_as_integers(e));
+    return out;
+  }
+  if (v.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (auto it = v.begin(); it != v.end(); ++it) out[it.key()] = integral_floats_as_integers(it.value());
+    return out;
+  }
+  return nlohmann::json(v);
+}
+
 std::string valijson_path(const std::vector<std::string>& context) {
   std::string path;
   for (const auto& c : context) {
@@ -274,7 +306,7 @@ std::vector<std::string> SchemaValidator::validate(const json& instance,
                                                    const std::string& what) const {
   valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
-  const nlohmann::json plain(instance);
+  const nlohmann::json plain = integral_floats_as_integers(instance);
   valijson::adapters::NlohmannJsonAdapter target(plain);
   bool ok = false;
   try {

@@ -1,0 +1,55 @@
+// functions.shell: a command in the workspace sandbox.
+#include <gtest/gtest.h>
+
+#include "tests/tools/temp_dir.hpp"
+#include "tests/tools/tool_test_util.hpp"
+#include "tools/builtins.hpp"
+
+using namespace ossa::tools;
+using ossa::test::TempDir;
+
+namespace {
+class ShellTool : public ::testing::Test {
+ protected:
+  ShellTool() {
+    add_builtin_tools(reg, {.python = false, .shell = true, .apply_patch = false});
+    ctx.workspace = ws.path();
+    ctx.limits.timeout = std::chrono::seconds(20);
+  }
+  ToolResult run(const Json& args) { return ossa::test::call_tool(io, reg, ctx, "functions.shell", args.dump()); }
+  TempDir ws;
+  boost::asio::io_context io;
+  Registry reg;
+  ToolContext ctx;
+};
+}  // namespace
+
+TEST_F(ShellTool, RunsInTheWorkspace) {
+  ws.write("sub/data.txt", "hello\n");
+  auto r = run({{"command", {"bash", "-c", "pwd; cat data.txt; echo made > new.txt; echo oops >&2; exit 3"}},
+                {"workdir", "sub"}});
+  EXPECT_FALSE(r.is_error) << r.text;
+  EXPECT_NE(r.text.find("Exit code: 3"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("/workspace/sub\nhello\n"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("Stderr:\noops"), std::string::npos) << r.text;
+  EXPECT_EQ(ws.read("sub/new.txt"), "made\n");
+  EXPECT_EQ(r.metadata["exit_code"], 3);
+}
+
+TEST_F(ShellTool, TimeoutKillsTheCommand) {
+  auto r = run({{"command", {"sleep", "30"}}, {"timeout_ms", 500}});
+  EXPECT_TRUE(r.is_error);
+  EXPECT_TRUE(r.metadata["timed_out"].get<bool>());
+  EXPECT_NE(r.text.find("timed out"), std::string::npos) << r.text;
+}
+
+TEST_F(ShellTool, BadArgumentsAndEscapesAreRefused) {
+  auto missing = ossa::test::call_tool(io, reg, ctx, "functions.shell", R"({"cmd": "ls"})");
+  EXPECT_TRUE(missing.is_error);
+  EXPECT_NE(missing.text.find("missing required argument `command`"), std::string::npos) << missing.text;
+  auto escape = run({{"command", {"ls"}}, {"workdir", "../.."}});
+  EXPECT_TRUE(escape.is_error);
+  EXPECT_NE(escape.text.find("inside the workspace"), std::string::npos);
+  auto alias = ossa::test::call_tool(io, reg, ctx, "container.exec", R"({"command": ["true"]})");
+  EXPECT_FALSE(alias.is_error) << alias.text;
+}

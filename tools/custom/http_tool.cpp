@@ -1,0 +1,96 @@
+#include "tools/custom/http_tool.hpp"
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "tools/custom/template.hpp"
+#include "tools/net/http_client.hpp"
+
+namespace ossa::tools::custom {
+namespace {
+
+namespace asio = boost::asio;
+
+// Runs the request on the client's own I/O thread and resumes the coroutine on its executor.
+asio::awaitable<net::HttpResult> send(net::HttpClient& client, net::HttpRequest request) {
+  auto ex = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(net::HttpResult)>(
+      [&client, ex](auto handler, net::HttpRequest req) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        client.async_request(std::move(req), [h, ex](net::HttpResult result) {
+          auto target = asio::get_associated_executor(*h, ex);
+          asio::post(target, [h, result = std::move(result)]() mutable { (*h)(std::move(result)); });
+        });
+      },
+      asio::use_awaitable, std::move(request));
+}
+
+class HttpTool final : public Tool {
+ public:
+  HttpTool(ToolSpec spec, HttpBinding binding) : spec_(std::move(spec)), binding_(std::move(binding)) {
+    net::HttpClientOptions options;
+    options.policy = net::NetworkPolicy(binding_.rules);  // throws on a malformed rule
+    if (binding_.timeout) options.total_timeout = *binding_.timeout;
+    options.proxy = net::ProxySettings::from_environment();
+    client_ = std::make_unique<net::HttpClient>(std::move(options));
+  }
+  const ToolSpec& spec() const override { return spec_; }
+
+  asio::awaitable<ToolResult> invoke(const ToolCall& call, ToolContext& ctx) override {
+    Expanded url = expand_arguments(binding_.url, call.arguments, url_encode);
+    if (!url.missing.empty())
+      co_return ToolResult::failure("missing required argument `" + url.missing.front() +
+                                    "` (it is part of the request URL)");
+    net::HttpRequest req;
+    req.method = binding_.method;
+    req.url = url.text;
+    for (const auto& [name, tmpl] : binding_.headers) {
+      Expanded v = expand_secrets(tmpl, ctx.secret);
+      if (!v.missing.empty())
+        // Said to the model without the value; the operator has to set the variable.
+        co_return ToolResult::failure("The tool is not configured: the runtime has no value for `" +
+                                      v.missing.front() + "` (needed by header " + name + ").");
+      req.headers.emplace_back(name, v.text);
+      req.sensitive_headers.push_back(name);
+    }
+    if (binding_.json_body) {
+      req.headers.emplace_back("Content-Type", "application/json");
+      req.body = call.arguments.dump();
+    }
+    req.headers.emplace_back("Accept", "application/json, text/plain;q=0.9, */*;q=0.5");
+    net::HttpResult result = co_await send(*client_, std::move(req));
+    if (!result) {
+      const net::HttpError& e = *result.error;
+      co_return ToolResult::failure("The request failed (" + std::string(net::to_string(e.kind)) +
+                                        "): " + e.message,
+                                    Json{{"error", std::string(net::to_string(e.kind))}});
+    }
+    const net::HttpResponse& resp = *result.response;
+    std::size_t cap = binding_.max_output_bytes.value_or(ctx.limits.max_output_bytes);
+    std::string body = resp.body.size() > cap
+                           ? resp.body.substr(0, cap) + "\n[... " + std::to_string(resp.body.size() - cap) +
+                                 " more bytes not shown ...]"
+                           : resp.body;
+    Json meta{{"status", resp.status}, {"bytes", resp.body.size()}, {"redirects", resp.redirects.size()}};
+    std::string text = "HTTP " + std::to_string(resp.status) + (resp.reason.empty() ? "" : " " + resp.reason);
+    std::string type = resp.header("Content-Type");
+    if (!type.empty()) text += "\nContent-Type: " + type;
+    text += "\n\n" + body;
+    co_return resp.status >= 400 ? ToolResult::failure(text, meta) : ToolResult::success(text, meta);
+  }
+
+ private:
+  ToolSpec spec_;
+  HttpBinding binding_;
+  std::unique_ptr<net::HttpClient> client_;
+};
+
+}  // namespace
+
+std::shared_ptr<Tool> make_http_tool(ToolSpec spec, HttpBinding binding) {
+  return std::make_shared<HttpTool>(std::move(spec), std::move(binding));
+}
+
+}  // namespace ossa::tools::custom
