@@ -1,6 +1,7 @@
 #include "runtime/harmony/tokenizer.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -293,11 +294,58 @@ void bpe_merge(const RankTable& ranks, std::string_view piece,
     out.push_back(rank_of(parts[j].first, parts[j + 1].first));
 }
 
+// The same merge order for long pieces in O(n log n): a min-heap of (rank, start) pairs with
+// lazy deletion picks exactly the pair the linear scan would (lowest rank, leftmost), so the
+// result is identical; it keeps a hostile run of thousands of letters from costing O(n^2).
+void bpe_merge_long(const RankTable& ranks, std::string_view piece, std::vector<TokenId>& out) {
+  const auto n = static_cast<uint32_t>(piece.size());
+  constexpr uint32_t kNil = UINT32_MAX;
+  // Part i covers piece[i, next[i]); parts are identified by their start offset.
+  std::vector<uint32_t> next(n), prev(n), pair_rank(n, RankTable::kNone);
+  for (uint32_t i = 0; i < n; ++i) {
+    next[i] = i + 1;
+    prev[i] = i == 0 ? kNil : i - 1;
+  }
+  // The pair starting at part i spans parts i and next[i].
+  auto rank_of_pair = [&](uint32_t i) {
+    if (next[i] >= n) return RankTable::kNone;
+    return ranks.find(piece.data() + i, next[next[i]] - i);
+  };
+  using Entry = std::pair<uint32_t, uint32_t>;  // (rank, start): smallest first
+  std::vector<Entry> heap;
+  auto push = [&](uint32_t i) {
+    pair_rank[i] = rank_of_pair(i);
+    if (pair_rank[i] != RankTable::kNone) {
+      heap.emplace_back(pair_rank[i], i);
+      std::push_heap(heap.begin(), heap.end(), std::greater<Entry>());
+    }
+  };
+  for (uint32_t i = 0; i + 1 < n; ++i) push(i);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), std::greater<Entry>());
+    const auto [rank, i] = heap.back();
+    heap.pop_back();
+    if (next[i] == kNil || pair_rank[i] != rank) continue;  // merged away or re-ranked
+    const uint32_t j = next[i];
+    next[i] = next[j];
+    if (next[j] < n) prev[next[j]] = i;
+    next[j] = kNil;
+    pair_rank[j] = RankTable::kNone;
+    push(i);
+    if (prev[i] != kNil) push(prev[i]);
+  }
+  for (uint32_t i = 0; i < n; i = next[i]) out.push_back(ranks.find(piece.data() + i, next[i] - i));
+}
+
+// Above this many bytes a piece takes the O(n log n) merge.
+constexpr size_t kLongPiece = 256;
+
 void encode_valid(const Tokenizer::Impl& impl, std::string_view text,
                   std::vector<std::pair<uint32_t, uint32_t>>& parts, std::vector<TokenId>& out) {
   impl.pre.split(text, [&](std::string_view piece) {
     const uint32_t r = impl.ranks.find(piece);
     if (r != RankTable::kNone) out.push_back(r);
+    else if (piece.size() > kLongPiece) bpe_merge_long(impl.ranks, piece, out);
     else bpe_merge(impl.ranks, piece, parts, out);
   });
 }

@@ -66,6 +66,20 @@ TEST(Tokenizer, BuiltinHasO200kRanksAndHarmonySpecials) {
   EXPECT_EQ(tok.encode_with_specials("<|<|end|>"), expected);
 }
 
+TEST(Tokenizer, LongPiecesMatchTiktoken) {
+  const auto v = load_json("tokenizer/long_pieces.json");
+  for (const auto& e : v["vectors"]) {
+    const std::string text = e["text"];
+    EXPECT_EQ(Tokenizer::builtin().encode_ordinary(text), e["ids"].get<std::vector<TokenId>>())
+        << text.substr(0, 40);
+  }
+  // A hostile run of one letter stays cheap (the linear-scan merge would be quadratic).
+  const std::string run(200000, 'a');
+  std::string back;
+  ASSERT_TRUE(Tokenizer::builtin().decode_bytes(Tokenizer::builtin().encode_ordinary(run), back));
+  EXPECT_EQ(back, run);
+}
+
 TEST(Tokenizer, InvalidUtf8IsEncodedByteWiseAndRoundTrips) {
   const Tokenizer& tok = Tokenizer::builtin();
   const std::string text = std::string("ab\xff\xfe") + "cd\xe2\x82" + " x\xf0\x9f";
