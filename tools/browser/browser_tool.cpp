@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 
 #include "tools/browser/local_docs_backend.hpp"
 #include "tools/browser/run_blocking.hpp"
@@ -34,6 +35,66 @@ long long as_int(const tools::Json& v, long long fallback) {
     if (!s.empty() && end && *end == '\0') return n;
   }
   return fallback;
+}
+
+BrowserReply run_call(Fn fn, BrowserState& state, const tools::Json& args) {
+  switch (fn) {
+    case Fn::search: {
+      auto q = args.value("query", tools::Json());
+      if (!q.is_string()) return {"`query` must be a string", true};
+      return state.search(q.get<std::string>());
+    }
+    case Fn::open: {
+      OpenArgs o;
+      auto id = args.value("id", tools::Json(-1));
+      if (id.is_string()) {
+        const std::string& s = id.get_ref<const std::string&>();
+        long long n = as_int(id, -2);
+        if (n == -2 || s.find_first_not_of("-0123456789") != std::string::npos)
+          o.id = s;
+        else
+          o.id = n;
+      } else {
+        o.id = as_int(id, -1);
+      }
+      o.cursor = as_int(args.value("cursor", tools::Json(-1)), -1);
+      o.loc = as_int(args.value("loc", tools::Json(-1)), -1);
+      o.num_lines = as_int(args.value("num_lines", tools::Json(-1)), -1);
+      auto vs = args.value("view_source", tools::Json(false));
+      o.view_source = vs.is_boolean() && vs.get<bool>();
+      return state.open(o);
+    }
+    case Fn::find: {
+      auto p = args.value("pattern", tools::Json());
+      if (!p.is_string()) return {"`pattern` must be a string", true};
+      return state.find(p.get<std::string>(), as_int(args.value("cursor", tools::Json(-1)), -1));
+    }
+  }
+  return {"unknown browser function", true};
+}
+
+std::shared_ptr<BrowserState> state_for(tools::ToolContext& ctx,
+                                        const std::shared_ptr<const BrowserConfig>& config) {
+  if (!ctx.session) return std::make_shared<BrowserState>(config);  // one-off call
+  auto make = [&] { return std::make_shared<Slot>(Slot{std::make_shared<BrowserState>(config)}); };
+  return ctx.session->get_or_create<Slot>(kSessionKey, make).state;
+}
+
+std::function<BrowserReply()> make_work(Fn fn, std::shared_ptr<BrowserState> state,
+                                        const tools::Json& arguments) {
+  tools::Json args = arguments.is_object() ? arguments : tools::Json::object();
+  return [fn, state = std::move(state), args = std::move(args)] { return run_call(fn, *state, args); };
+}
+
+tools::ToolResult make_result(const BrowserState& state, const BrowserReply& reply) {
+  tools::Json meta = tools::Json::object();
+  meta["pages"] = state.depth();
+  if (state.depth() > 0 && !reply.is_error) {
+    meta["url"] = state.page_at(state.depth() - 1).url;
+    meta["title"] = state.page_at(state.depth() - 1).title;
+  }
+  return reply.is_error ? tools::ToolResult::failure(reply.text, std::move(meta))
+                        : tools::ToolResult::success(reply.text, std::move(meta));
 }
 
 class BrowserTool : public tools::Tool {
@@ -75,63 +136,14 @@ class BrowserTool : public tools::Tool {
 
   boost::asio::awaitable<tools::ToolResult> invoke(const tools::ToolCall& call,
                                                    tools::ToolContext& ctx) override {
-    std::shared_ptr<BrowserState> state;
-    if (ctx.session) {
-      state = ctx.session
-                  ->get_or_create<Slot>(kSessionKey,
-                                        [&] {
-                                          return std::make_shared<Slot>(
-                                              Slot{std::make_shared<BrowserState>(config_)});
-                                        })
-                  .state;
-    } else {
-      state = std::make_shared<BrowserState>(config_);  // one-off call: no page stack to keep
-    }
-    tools::Json args = call.arguments.is_object() ? call.arguments : tools::Json::object();
-    Fn fn = fn_;
-    BrowserReply reply = co_await run_blocking([state, args, fn]() -> BrowserReply {
-      switch (fn) {
-        case Fn::search: {
-          auto q = args.value("query", tools::Json());
-          if (!q.is_string()) return {"`query` must be a string", true};
-          return state->search(q.get<std::string>());
-        }
-        case Fn::open: {
-          OpenArgs o;
-          auto id = args.value("id", tools::Json(-1));
-          if (id.is_string()) {
-            const std::string& s = id.get_ref<const std::string&>();
-            long long n = as_int(id, -2);
-            if (n == -2 || s.find_first_not_of("-0123456789") != std::string::npos)
-              o.id = s;
-            else
-              o.id = n;
-          } else {
-            o.id = as_int(id, -1);
-          }
-          o.cursor = as_int(args.value("cursor", tools::Json(-1)), -1);
-          o.loc = as_int(args.value("loc", tools::Json(-1)), -1);
-          o.num_lines = as_int(args.value("num_lines", tools::Json(-1)), -1);
-          auto vs = args.value("view_source", tools::Json(false));
-          o.view_source = vs.is_boolean() && vs.get<bool>();
-          return state->open(o);
-        }
-        case Fn::find: {
-          auto p = args.value("pattern", tools::Json());
-          if (!p.is_string()) return {"`pattern` must be a string", true};
-          return state->find(p.get<std::string>(),
-                             as_int(args.value("cursor", tools::Json(-1)), -1));
-        }
-      }
-      return {"unknown browser function", true};
-    });
-    tools::Json meta = {{"pages", state->depth()}};
-    if (state->depth() > 0 && !reply.is_error) {
-      meta["url"] = state->page_at(state->depth() - 1).url;
-      meta["title"] = state->page_at(state->depth() - 1).title;
-    }
-    co_return reply.is_error ? tools::ToolResult::failure(reply.text, meta)
-                             : tools::ToolResult::success(reply.text, meta);
+    std::shared_ptr<BrowserState> state = state_for(ctx, config_);
+    // GCC 12 mishandles temporaries with destructors inside coroutine bodies (braced
+    // initializer lists, temporaries in a co_await expression are destroyed twice): values are
+    // built in plain functions and every awaited operation is a named local.
+    auto work = make_work(fn_, state, call.arguments);
+    auto op = run_blocking(std::move(work));
+    BrowserReply reply = co_await std::move(op);
+    co_return make_result(*state, reply);
   }
 
  private:

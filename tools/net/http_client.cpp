@@ -593,6 +593,25 @@ struct HttpClient::Impl {
   }
 };
 
+namespace {
+
+// A free coroutine with by-value parameters: a lambda coroutine would read its captures from a
+// closure object that is gone once the coroutine first suspends.
+asio::awaitable<HttpResult> run_job(HttpClient::Impl* impl, std::shared_ptr<Job> job) {
+  HttpResult r;
+  try {
+    impl->check_cancel(*job);
+    r.response = co_await impl->run(*job);
+  } catch (const Failure& f) {
+    r.error = HttpError{f.kind, f.message};
+  } catch (const std::exception& e) {
+    r.error = HttpError{HttpErrorKind::protocol, e.what()};
+  }
+  co_return r;
+}
+
+}  // namespace
+
 HttpClient::HttpClient(HttpClientOptions options)
     : impl_(std::make_shared<Impl>(std::move(options))) {}
 
@@ -629,19 +648,7 @@ HttpCancel HttpClient::async_request(HttpRequest request, Handler done) {
     }
     job->deadline = Clock::now() + impl->options.total_timeout;
     impl->jobs.insert(job.get());
-    auto body = [impl, job]() -> asio::awaitable<HttpResult> {
-      HttpResult r;
-      try {
-        impl->check_cancel(*job);
-        r.response = co_await impl->run(*job);
-      } catch (const Failure& f) {
-        r.error = HttpError{f.kind, f.message};
-      } catch (const std::exception& e) {
-        r.error = HttpError{HttpErrorKind::protocol, e.what()};
-      }
-      co_return r;
-    };
-    asio::co_spawn(impl->io, body(),
+    asio::co_spawn(impl->io, run_job(impl, job),
                    [impl, job, done = std::move(done)](std::exception_ptr ep, HttpResult r) {
                      impl->jobs.erase(job.get());
                      {

@@ -132,8 +132,9 @@ class HttpClient {
   // Idle pooled connections right now (for tests and stats).
   std::size_t idle_connections() const;
 
+  struct Impl;  // opaque: Beast/Asio stay in http_client.cpp
+
  private:
-  struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 
