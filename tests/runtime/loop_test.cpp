@@ -17,6 +17,7 @@
 
 #include "runtime/agent_session.hpp"
 #include "runtime/harmony/renderer.hpp"
+#include "runtime/tool_setup.hpp"
 #include "tests/runtime/scripted_token_source.hpp"
 
 namespace asio = boost::asio;
@@ -471,4 +472,36 @@ TEST(Loop, ResumeAfterCrashDuringATool) {
   EXPECT_NE(Harness::text_of(tm[0]).find("result is unknown"), std::string::npos);
   EXPECT_EQ(h.turn(s, std::nullopt).reason, "final");
   EXPECT_EQ(h.weather->calls, 0);  // never re-run behind the user's back
+}
+
+// The loop with the real built-in tools the configuration selects (python in its sandbox,
+// apply_patch on the workspace), through build_registry: the scripted model only chooses
+// the calls, the tools really run.
+TEST(Loop, RealBuiltinToolsFromTheConfiguration) {
+  Harness h;
+  Config cfg;
+  cfg.tools = {"python", "apply_patch"};
+  h.registry = build_registry(cfg);
+  std::filesystem::create_directories(h.dir + "/ws");
+  h.options.workspace = h.dir + "/ws";
+  h.options.approve = ApproveMode::all;
+  ScriptedTokenSource src(
+      {" to=python<|channel|>analysis code<|message|>x = 6 * 7\nprint(x)<|call|>",
+       " to=functions.apply_patch<|channel|>commentary<|message|>*** Begin Patch\n"
+       "*** Add File: answer.txt\n+42\n*** End Patch<|call|>",
+       kFinal});
+  TurnResult r = h.run(src, "Compute and save");
+  EXPECT_EQ(r.reason, "final") << r.detail;
+  auto tm = h.tool_messages();
+  ASSERT_EQ(tm.size(), 2u);
+  EXPECT_EQ(tm[0]["name"], "python");
+  const std::string py = Harness::text_of(tm[0]);
+  if (py.find("sandbox") != std::string::npos && py.find("42") == std::string::npos)
+    GTEST_SKIP() << "python sandbox unavailable here: " << py;
+  EXPECT_NE(py.find("42"), std::string::npos) << py;
+  EXPECT_EQ(tm[1]["name"], "functions.apply_patch");
+  std::ifstream f(h.dir + "/ws/answer.txt");
+  std::string content;
+  std::getline(f, content);
+  EXPECT_EQ(content, "42") << Harness::text_of(tm[1]);
 }
