@@ -57,8 +57,12 @@ Built build(const Options& o) {
 }
 
 void add_common(CLI::App& cmd, Options& o) {
-  cmd.add_option("--tools-dir", o.tool_dirs, "Folder of tool files (*.json); repeatable");
-  cmd.add_option("--allow", o.allow, "Network rule [scheme://]host[:port] for http tools and the browser; repeatable");
+  // One value per occurrence, so that the positional NAME and BODY are not swallowed.
+  cmd.add_option("--tools-dir", o.tool_dirs, "Folder of tool files (*.json); repeatable")
+      ->allow_extra_args(false);
+  cmd.add_option("--allow", o.allow,
+                 "Network rule [scheme://]host[:port] for http tools and the browser; repeatable")
+      ->allow_extra_args(false);
   cmd.add_option("--search", o.search, "Browser search backend: searxng:<URL> or local:<folder>");
 }
 

@@ -1,0 +1,16 @@
+"""Command tool behind word_count.json: reads the arguments as JSON on stdin, counts lines,
+words and characters of a workspace file (the workspace is /workspace in the sandbox)."""
+import json
+import os
+import sys
+
+args = json.load(sys.stdin)
+path = os.path.normpath(os.path.join("/workspace", args["path"]))
+if not path.startswith("/workspace/"):
+    sys.exit("path must stay inside the workspace")
+try:
+    text = open(path, encoding="utf-8", errors="replace").read()
+except OSError as e:
+    sys.exit(f"cannot read {args['path']}: {e.strerror}")
+print(json.dumps({"path": args["path"], "lines": text.count("\n"), "words": len(text.split()),
+                  "characters": len(text)}))
