@@ -131,7 +131,7 @@ ModelConfig preset_config(const std::string& name) {
   if (name == "120b") {
     c.num_layers = 36;
     c.num_experts = 128;
-  } else if (name == "tiny") {
+  } else if (name == "tiny" || name == "tiny-harmony") {
     c.num_layers = 4;
     c.num_experts = 8;
     c.vocab_size = 1024;
@@ -141,8 +141,11 @@ ModelConfig preset_config(const std::string& name) {
     c.num_heads = 8;
     c.num_kv_heads = 2;
     c.sliding_window = 8;
+    // tiny-harmony: the same small model over the full o200k_harmony vocabulary, so the agent
+    // runtime (which needs harmony's special tokens) can run on it end to end.
+    if (name == "tiny-harmony") c.vocab_size = 201088;
   } else if (name != "20b") {
-    throw std::invalid_argument("unknown preset '" + name + "' (tiny, 20b, 120b)");
+    throw std::invalid_argument("unknown preset '" + name + "' (tiny, tiny-harmony, 20b, 120b)");
   }
   c.sliding.assign(static_cast<std::size_t>(c.num_layers), false);
   for (int i = 0; i < c.num_layers; i += 2) c.sliding[static_cast<std::size_t>(i)] = true;

@@ -10,7 +10,8 @@
 
 namespace ossa::engine {
 
-// "tiny" (the tiny-a golden dimensions), "20b", "120b". Throws std::invalid_argument otherwise.
+// "tiny" (the tiny-a golden dimensions), "tiny-harmony" (tiny over the full 201088-token
+// harmony vocabulary, for running the agent runtime), "20b", "120b". Throws std::invalid_argument otherwise.
 ModelConfig preset_config(const std::string& name);
 
 // Writes dir/config.json (the 16 reference keys) and dir/model.safetensors. Values are drawn

@@ -7,6 +7,7 @@
 #include "tools/browser/browser_tool.hpp"
 #include "tools/builtins.hpp"
 #include "tools/custom/tool_file.hpp"
+#include "tools/net/http_request_tool.hpp"
 
 namespace ossa::runtime {
 
@@ -19,6 +20,11 @@ tools::Registry build_registry(const Config& cfg) {
   bs.network_allowlist = cfg.network_allowlist;
   bs.search_backend = cfg.search_backend;
   browser::add_browser_tools(reg, browser::make_browser_config(bs));
+  // functions.http_request is only kept when `tools` names it, and even then refuses every
+  // call until the network allowlist has a rule for the target.
+  net::HttpRequestToolSettings hs;
+  hs.network_allowlist = cfg.network_allowlist;
+  net::add_http_request_tool(reg, hs);
   // `tools` selects among the built-ins; tool files in `tool_dirs` are the user's own choice and
   // always load.
   for (const std::string& missing : reg.retain(cfg.tools))

@@ -40,8 +40,9 @@ ossa::cli::Run setup(CLI::App& cmd) {
   auto* info = cmd.add_subcommand("info", "Validate a checkpoint folder and print its layout, config and sizes");
   info->add_option("dir", opts->dir, "Checkpoint folder")->required();
   auto* synth = cmd.add_subcommand("synth", "Write a random checkpoint with real shapes (original layout)");
-  synth->add_option("--preset", opts->preset, "tiny, 20b or 120b")->required()
-      ->check(CLI::IsMember({"tiny", "20b", "120b"}));
+  synth->add_option("--preset", opts->preset, "tiny, tiny-harmony (tiny over the full harmony vocabulary, runs `ossa run`), 20b or 120b")
+      ->required()
+      ->check(CLI::IsMember({"tiny", "tiny-harmony", "20b", "120b"}));
   synth->add_option("--out", opts->out, "Output folder")->required();
   synth->add_option("--seed", opts->seed, "Random seed");
   return [opts, info, synth] {

@@ -16,6 +16,7 @@
 #include "tools/browser/browser_tool.hpp"
 #include "tools/builtins.hpp"
 #include "tools/custom/tool_file.hpp"
+#include "tools/net/http_request_tool.hpp"
 #include "tools/registry.hpp"
 
 namespace {
@@ -47,6 +48,9 @@ Built build(const Options& o) {
   bs.network_allowlist = o.allow;
   bs.search_backend = o.search;
   ossa::browser::add_browser_tools(b.registry, ossa::browser::make_browser_config(bs));
+  ossa::net::HttpRequestToolSettings hs;
+  hs.network_allowlist = o.allow;  // empty: every call is refused with the rule to add
+  ossa::net::add_http_request_tool(b.registry, hs);
   ossa::tools::ToolFileOptions fo;
   fo.network_rules = o.allow;
   for (const auto& dir : o.tool_dirs) {

@@ -27,8 +27,10 @@ class E2E : public ::testing::Test {
     root_ = fs::temp_directory_path() / ("ossa_e2e_" + std::to_string(::getpid()));
     fs::remove_all(root_);
     fs::create_directories(root_ / "ws");
-    auto cfg = ossa::engine::preset_config("tiny");
-    cfg.vocab_size = static_cast<int>(ossa::harmony::tokens::kModelVocabSize);
+    // An empty configuration file: tests must not depend on the user's ~/.config/ossa.
+    { std::ofstream(root_ / "none.toml") << ""; }
+    auto cfg = ossa::engine::preset_config("tiny-harmony");
+    ASSERT_EQ(cfg.vocab_size, static_cast<int>(ossa::harmony::tokens::kModelVocabSize));
     ossa::engine::write_synthetic_checkpoint(cfg, root_ / "model", 7);
   }
   // OSSA_E2E_KEEP=1 keeps the checkpoint and transcripts for a look by hand.
@@ -122,7 +124,6 @@ TEST_F(E2E, UsageErrors) {
 }
 
 TEST_F(E2E, ChatRunsTurnsAndSlashCommands) {
-  { std::ofstream(root_ / "none.toml") << ""; }
   auto r = ossa::test::run_ossa({"chat", "--model", (root_ / "model").string(), "--config",
                                  (root_ / "none.toml").string(), "--workspace",
                                  (root_ / "ws").string(), "--max-tokens", "16",
