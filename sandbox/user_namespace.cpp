@@ -2,6 +2,7 @@
 #include "sandbox/user_namespace.hpp"
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,9 +41,14 @@ void write_id_maps(pid_t pid, const IdMapping& ids) {
 }
 
 void apply_user_namespace(const ChildPlan& plan) {
-  if (::setresgid(plan.inside_gid, plan.inside_gid, plan.inside_gid) != 0)
+  // Raw system calls, not glibc's setresgid/setresuid: the child comes from a raw clone3 of a
+  // multi-threaded ossa, and glibc's wrappers broadcast the id change to every thread in the
+  // thread list it inherited, waiting forever for threads that do not exist in the child (seen:
+  // one spawn in a few hung in setxid_mark_thread). The child has a single thread, so the plain
+  // per-thread system call is exactly what is wanted.
+  if (::syscall(SYS_setresgid, plan.inside_gid, plan.inside_gid, plan.inside_gid) != 0)
     child_fail("user namespace: setresgid", errno);
-  if (::setresuid(plan.inside_uid, plan.inside_uid, plan.inside_uid) != 0)
+  if (::syscall(SYS_setresuid, plan.inside_uid, plan.inside_uid, plan.inside_uid) != 0)
     child_fail("user namespace: setresuid", errno);
 }
 

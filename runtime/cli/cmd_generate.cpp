@@ -9,6 +9,7 @@
 #include "engine/model.hpp"
 #include "engine/session.hpp"
 #include "runtime/cli/command.hpp"
+#include "runtime/cli/token_ids.hpp"
 #include "runtime/json_output.hpp"
 
 namespace {
@@ -20,26 +21,6 @@ struct Options {
   std::vector<std::int32_t> stop;
   unsigned threads = 0;
 };
-
-std::vector<std::int32_t> parse_ids(const std::string& text, const char* what) {
-  std::vector<std::int32_t> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    std::size_t used = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size() || v < 0 || v > INT32_MAX) {
-      throw ossa::cli::UsageError(std::string(what) + ": '" + item + "' is not a token id");
-    }
-    out.push_back(static_cast<std::int32_t>(v));
-  }
-  return out;
-}
 
 ossa::cli::Run setup(CLI::App& cmd) {
   auto opts = std::make_shared<Options>();
@@ -54,9 +35,9 @@ ossa::cli::Run setup(CLI::App& cmd) {
   cmd.add_option("--stop", *stop_text, "Comma-separated stop token ids");
   cmd.add_option("--threads", opts->threads, "Compute threads (default: cores)");
   return [opts, stop_text] {
-    auto prompt = parse_ids(opts->tokens, "--tokens");
+    auto prompt = ossa::cli::parse_token_ids(opts->tokens, "--tokens");
     if (prompt.empty()) throw ossa::cli::UsageError("--tokens: give at least one token id");
-    auto stop = parse_ids(*stop_text, "--stop");
+    auto stop = ossa::cli::parse_token_ids(*stop_text, "--stop");
     auto model = ossa::engine::Model::load(opts->model, {opts->threads});
     ossa::engine::Session session(model);
     session.append(prompt);

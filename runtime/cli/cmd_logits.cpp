@@ -8,6 +8,7 @@
 #include "engine/model.hpp"
 #include "engine/session.hpp"
 #include "runtime/cli/command.hpp"
+#include "runtime/cli/token_ids.hpp"
 #include "runtime/json_output.hpp"
 
 namespace {
@@ -19,22 +20,7 @@ struct Options {
 };
 
 std::vector<std::int32_t> parse_tokens(const std::string& text) {
-  std::vector<std::int32_t> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    std::size_t used = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size() || v < 0 || v > INT32_MAX) {
-      throw ossa::cli::UsageError("--tokens: '" + item + "' is not a token id");
-    }
-    out.push_back(static_cast<std::int32_t>(v));
-  }
+  auto out = ossa::cli::parse_token_ids(text, "--tokens");
   if (out.empty()) throw ossa::cli::UsageError("--tokens: give at least one token id");
   return out;
 }

@@ -1,4 +1,5 @@
 #include "tools/custom/template.hpp"
+#include "tools/net/url.hpp"
 
 #include <cctype>
 
@@ -68,20 +69,7 @@ Expanded expand_secrets(std::string_view tmpl,
   return out;
 }
 
-std::string url_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string url_encode(std::string_view s) { return net::percent_encode(s); }
 
 std::vector<std::string> placeholders(std::string_view tmpl) {
   std::vector<std::string> names;
