@@ -306,7 +306,11 @@ TEST(BrowserTool, RunBlockingAlone) {
   boost::asio::io_context io;
   auto coro = []() -> boost::asio::awaitable<BrowserReply> {
     std::string big(100, 'x');
-    auto r = co_await ossa::browser::run_blocking([big] { return BrowserReply{big, false}; });
+    // Named locals, not temporaries inside the co_await expression: GCC 12 destroys those twice
+    // (tools/browser/README.md), which ASan reports as a double free.
+    auto work = [big] { return BrowserReply{big, false}; };
+    auto op = ossa::browser::run_blocking(std::move(work));
+    auto r = co_await std::move(op);
     co_return r;
   };
   auto fut = boost::asio::co_spawn(io, coro(), boost::asio::use_future);
