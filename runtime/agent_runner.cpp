@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "runtime/default_model.hpp"
 #include "runtime/engine_token_source.hpp"
 #include "runtime/harmony/tokenizer.hpp"
 #include "runtime/json_output.hpp"
@@ -96,9 +97,11 @@ AgentRunner::AgentRunner(Config cfg, RunnerOptions options)
       opt_(options),
       display_(options.json ? Display::Mode::json : Display::Mode::terminal,
                ::isatty(STDERR_FILENO) != 0) {
+  if (std::string note = choose_default_model(cfg_); !note.empty()) log::warn(note);
   if (cfg_.model.empty())
-    throw ConfigError("no model: pass --model DIR or set `model` in " +
-                      (cfg_.source.empty() ? default_config_path() : cfg_.source));
+    throw ConfigError("no model: pass --model DIR, set `model` in " +
+                      (cfg_.source.empty() ? default_config_path() : cfg_.source) +
+                      " or set OSSA_MODEL (the demo model is missing from this build)");
   registry_ = build_registry(cfg_);
   model_ = load_model(cfg_, opt_.progress);
 }

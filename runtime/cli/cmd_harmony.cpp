@@ -3,6 +3,8 @@
 //
 //   ossa harmony render --api completion|conversation|training [--next-role R] [--auto-drop-analysis]
 //       conversation JSON on stdin -> {"tokens":[...],"text":"..."}
+//       --lines: one conversation per stdin line -> one {"tokens":[...]} line each (a training
+//       set renders in one process; a line that fails gives {"error":"..."} and exit status 1)
 //   ossa harmony parse [--role assistant] [--strict | --tolerant] [--no-eos]
 //       JSON id array on stdin -> {"messages":[...],"error":null|"..."} (+ "errors" when tolerant)
 #include <cstdio>
@@ -42,6 +44,7 @@ struct Options {
   std::string api = "completion";
   std::string next_role = "assistant";
   bool auto_drop = false;
+  bool lines = false;
   // parse
   std::string role;
   bool strict = false;
@@ -49,19 +52,38 @@ struct Options {
   bool no_eos = false;
 };
 
+Result<std::vector<TokenId>> render_one(const Options& o, const Renderer& renderer, Role next,
+                                        const std::string& text) {
+  auto json = Json::parse(text, nullptr, false);
+  if (json.is_discarded()) return Error{"not valid JSON"};
+  auto conv = conversation_from_json(json);
+  if (!conv) return Error{"conversation: " + conv.error()};
+  RenderConfig config{o.auto_drop};
+  if (o.api == "completion") return renderer.render_for_completion(*conv, next, config);
+  if (o.api == "conversation") return renderer.render_conversation(*conv, config);
+  return renderer.render_for_training(*conv, config);
+}
+
 int render(const Options& o) {
   const Role next = role_option(o.next_role, "--next-role");
   auto tok = load_tokenizer(o.tokenizer);
-  auto json = Json::parse(read_stdin(), nullptr, false);
-  if (json.is_discarded()) throw std::runtime_error("stdin is not valid JSON");
-  auto conv = conversation_from_json(json);
-  if (!conv) throw std::runtime_error("conversation: " + conv.error());
   Renderer renderer(*tok);
-  RenderConfig config{o.auto_drop};
-  Result<std::vector<TokenId>> ids = Error{"unknown --api"};
-  if (o.api == "completion") ids = renderer.render_for_completion(*conv, next, config);
-  else if (o.api == "conversation") ids = renderer.render_conversation(*conv, config);
-  else ids = renderer.render_for_training(*conv, config);
+  if (o.lines) {
+    int rc = 0;
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto ids = render_one(o, renderer, next, line);
+      if (ids) {
+        ossa::out::print_json_line({{"tokens", *ids}});
+      } else {
+        ossa::out::print_json_line({{"error", ids.error()}});
+        rc = 1;
+      }
+    }
+    return rc;
+  }
+  auto ids = render_one(o, renderer, next, read_stdin());
   if (!ids) throw std::runtime_error("render: " + ids.error());
   ossa::out::print_json({{"tokens", *ids}, {"text", tok->decode_lossy(*ids)}});
   return 0;
@@ -101,6 +123,8 @@ ossa::cli::Run setup(CLI::App& cmd) {
   r->add_option("--next-role", o->next_role, "Role that continues (completion; default assistant)");
   r->add_flag("--auto-drop-analysis", o->auto_drop,
               "Drop analysis messages before the first final one once the last assistant message is final");
+  r->add_flag("--lines", o->lines,
+              "One conversation per stdin line, one {\"tokens\"} (or {\"error\"}) line out per conversation");
   r->add_option("--tokenizer", o->tokenizer, "Ranks file or tokenizer.json (default: built in)");
   CLI::App* p = cmd.add_subcommand("parse", "JSON token id array on stdin -> {\"messages\",\"error\"}");
   p->add_option("--role", o->role, "Role whose header the prompt already opened (e.g. assistant)");

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/cli/subprocess.hpp"
 #include "tests/harmony/vectors.hpp"
@@ -49,6 +50,28 @@ TEST(HarmonyCommand, RenderMatchesAVector) {
   auto out = json::parse(r.out);
   EXPECT_EQ(out["tokens"], json::parse(v["expected_tokens"].dump()));
   EXPECT_EQ(out["text"], v["expected_text"].get<std::string>());
+}
+
+TEST(HarmonyCommand, RenderLinesRendersOneConversationPerLine) {
+  // A training set in one process: each line is rendered as `render` would render it alone; a
+  // broken line gives an error line in its place, the others still render, and the exit
+  // status is 1.
+  const auto v = ossa::test::load_json("harmony/cases/render_tool_loop_then_final_next_turn_drop.json");
+  const std::string conv = v["conversation"].dump();
+  auto alone = run_ossa({"harmony", "render", "--api", "training"}, conv);
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  auto r = run_ossa({"harmony", "render", "--api", "training", "--lines"},
+                    conv + "\n\n" + R"({"messages":[{"role":"tool","content":"x"}]})" + "\n" + conv + "\n");
+  EXPECT_EQ(r.exit_code, 1);
+  std::vector<json> lines;
+  std::istringstream in(r.out);
+  for (std::string l; std::getline(in, l);) lines.push_back(json::parse(l));
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  EXPECT_EQ(lines[0]["tokens"], json::parse(alone.out)["tokens"]);
+  EXPECT_NE(lines[1]["error"].get<std::string>().find("Tools should have a name"), std::string::npos);
+  EXPECT_EQ(lines[2]["tokens"], lines[0]["tokens"]);
+  auto ok = run_ossa({"harmony", "render", "--api", "training", "--lines"}, conv + "\n");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
 
 TEST(HarmonyCommand, RenderErrorsExitOne) {

@@ -118,9 +118,63 @@ TEST_F(E2E, RunTerminatesWithinLimitsAndLeavesACompleteTranscript) {
 TEST_F(E2E, UsageErrors) {
   auto r = ossa::test::run_ossa({"run", "--config", (root_ / "none.toml").string()});
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  r = ossa::test::run_ossa({"run", "--config", (root_ / "none.toml").string(), "hi"});
-  EXPECT_EQ(r.exit_code, 2) << r.err;  // no model configured
+  // No model configured, no $OSSA_MODEL, and no demo model next to the binary (a copy of it
+  // elsewhere): a usage error that says how to name one.
+  fs::create_directories(root_ / "bin");
+  fs::copy_file(OSSA_BINARY, root_ / "bin" / "ossa", fs::copy_options::overwrite_existing);
+  ::unsetenv("OSSA_MODEL");
+  r = ossa::test::run_process({(root_ / "bin" / "ossa").string(), "run", "--config",
+                               (root_ / "none.toml").string(), "hi"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--model"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("OSSA_MODEL"), std::string::npos) << r.err;
+}
+
+TEST_F(E2E, WithoutAModelFallsBackOnOssaModelThenOnTheDemoModelFolder) {
+  // A copy of the binary in a folder of its own, so that what sits next to it is up to the test.
+  const fs::path bin = root_ / "fallback";
+  fs::create_directories(bin);
+  fs::copy_file(OSSA_BINARY, bin / "ossa", fs::copy_options::overwrite_existing);
+  auto run = [&](const fs::path& transcript) {
+    return ossa::test::run_process({(bin / "ossa").string(), "run", "--config",
+                                    (root_ / "none.toml").string(), "--workspace",
+                                    (root_ / "ws").string(), "--max-tokens", "4", "--transcript",
+                                    transcript.string(), "hi"});
+  };
+  auto start_config = [](const fs::path& transcript) {
+    auto c = ossa::runtime::read_transcript(transcript.string());
+    EXPECT_FALSE(c.events.empty());
+    return c.events.empty() ? json() : json::parse(c.events.front()["config"].dump());
+  };
+
+  ::setenv("OSSA_MODEL", (root_ / "model").string().c_str(), 1);
+  auto r = run(root_ / "env.jsonl");
+  ::unsetenv("OSSA_MODEL");
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+  json cfg = start_config(root_ / "env.jsonl");
+  EXPECT_EQ(cfg["model"], (root_ / "model").string());
+  EXPECT_EQ(cfg["tools"]["enabled"], json({"python", "browser"}));  // the usual defaults
+  EXPECT_EQ(r.err.find("demo model"), std::string::npos) << r.err;
+
+  // demo-model/ next to the binary (here the synthetic checkpoint stands in for it).
+  fs::create_directory_symlink(root_ / "model", bin / "demo-model");
+  r = run(root_ / "demo.jsonl");
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+  EXPECT_NE(r.err.find("using the demo model"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("OSSA_MODEL"), std::string::npos) << r.err;
+  cfg = start_config(root_ / "demo.jsonl");
+  EXPECT_EQ(cfg["model"], (bin / "demo-model").string());
+  EXPECT_EQ(cfg["tools"]["enabled"], json({"python"}));  // what the demo model knows
+  EXPECT_EQ(cfg["temperature"], 0.0);
+
+  // An explicit model wins over both.
+  r = ossa::test::run_process({(bin / "ossa").string(), "run", "--config",
+                               (root_ / "none.toml").string(), "--model",
+                               (root_ / "model").string(), "--workspace", (root_ / "ws").string(),
+                               "--max-tokens", "4", "--transcript",
+                               (root_ / "explicit.jsonl").string(), "hi"});
+  EXPECT_EQ(r.err.find("demo model"), std::string::npos) << r.err;
+  EXPECT_EQ(start_config(root_ / "explicit.jsonl")["temperature"], 1.0);
 }
 
 TEST_F(E2E, ChatRunsTurnsAndSlashCommands) {

@@ -1,0 +1,666 @@
+#!/usr/bin/python3
+"""Trains ossa's demo model: a tiny model of the exact gpt-oss architecture that does simple
+agent tasks (python for arithmetic, conversions and workspace files; get_weather and word_count
+from examples/tools/; greetings; honest failures). Issue 15; the runtime looks for the result
+in demo-model/ next to the ossa binary (runtime/default_model.hpp).
+
+A developer tool, not run by users or CI. Needs Debian's python3-torch and
+libopenblas0-pthread (Debian's torch links the reference BLAS, ~15x slower; installing the
+package switches the libblas.so.3 alternative to OpenBLAS) and a built ossa.
+
+    /usr/bin/python3 scripts/train_demo_model.py --ossa build/release/ossa --out /tmp/demo
+        [--steps 700] [--batch 16] [--lr 4e-3] [--seed 1] [--pack FILE.tar.gz]
+    /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo --export-only
+
+Writes to --out: train.pt (weights, saved every 100 steps), model/ (config.json +
+model.safetensors in gpt-oss's original layout: MXFP4 experts, bf16 elsewhere, unused vocabulary
+rows zero) and report.json (data, timing, losses, and the comparison of `ossa logits` on the
+exported file with this script's own forward pass). --pack writes a reproducible .tar.gz of
+model/ (~1.5-2.5 MB). scripts/eval_demo_model.sh --model /tmp/demo/model scores the result.
+
+Conversations are rendered by `ossa harmony render --api training --lines`, so the tokens are
+exactly what the runtime renders and parses. Only the assistant's tokens after the last user
+message are trained on, with the exact full-vocabulary loss (the rows of tokens never seen as
+targets stay zero, so their logits are 0 and enter the softmax as a constant). Experts are
+trained through their MXFP4 rounding (straight-through). Every batch shares one
+system+developer prefix (a tool set, a date, a reasoning effort), computed once per step.
+
+Cost: about 0.8 s of CPU per step at the defaults (one thread, OpenBLAS with
+OPENBLAS_NUM_THREADS=1: its own threads make these small matmuls ~20x slower). A first run on
+a shared 2-core machine got ~15% of one core: 450 steps reached a loss of 0.77 per assistant
+token, valid harmony but no copying of values yet (0% right answers on held-out items), so
+the defaults are a lower bound; give it a dedicated core and more steps.
+"""
+import argparse
+import json
+import os
+
+# One thread everywhere: OpenBLAS's own threads make small matmuls ~20x slower on a busy machine.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import math
+import os
+import random
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_model"))
+import tasks  # noqa: E402
+
+CONFIG = {
+    "num_hidden_layers": 4, "num_experts": 8, "experts_per_token": 2, "vocab_size": 201088,
+    "hidden_size": 128, "intermediate_size": 128, "swiglu_limit": 7.0, "head_dim": 32,
+    "num_attention_heads": 4, "num_key_value_heads": 2, "sliding_window": 64,
+    "initial_context_length": 4096, "rope_theta": 150000.0, "rope_scaling_factor": 32.0,
+    "rope_ntk_alpha": 1.0, "rope_ntk_beta": 32.0,
+}
+START, END, MESSAGE, CHANNEL, CALL, RETURN, CONSTRAIN = 200006, 200007, 200008, 200005, 200012, 200002, 200003
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# What ossa itself says: prefixes, tool failure texts, rendering
+
+
+def run(cmd, inp=None, check=True):
+    r = subprocess.run(cmd, input=inp, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise SystemExit("failed: %s\n%s" % (" ".join(cmd), r.stderr[-2000:]))
+    return r
+
+
+def prefixes_from_ossa(ossa, work, repo):
+    """The system and developer messages `ossa run` starts each tool set with, read from real
+    transcripts (a synthetic model, one token)."""
+    synth = os.path.join(work, "synth")
+    if not os.path.exists(os.path.join(synth, "config.json")):
+        run([ossa, "model", "synth", "--preset", "tiny-harmony", "--out", synth, "--seed", "1"])
+    out = {}
+    for name in tasks.TRAIN_TOOLSETS:
+        flags = tasks.TOOLSETS[name][0]
+        tr = os.path.join(work, "prefix-%s.jsonl" % name.replace("+", "_"))
+        if os.path.exists(tr):
+            os.remove(tr)
+        flags = [os.path.join(repo, f) if f == "examples/tools" else f for f in flags]
+        run([ossa, "run", "--model", synth, "--max-tokens", "1", "--transcript", tr,
+             "--workspace", work, "--date", "2026-01-01"] + flags + ["hi"], check=False)
+        msgs = [json.loads(l)["message"] for l in open(tr) if '"type":"message"' in l]
+        out[name] = [m for m in msgs if m["role"] in ("system", "developer")]
+        assert out[name] and out[name][0]["role"] == "system", name
+    return out
+
+
+def down_text_from_ossa(ossa, repo):
+    """get_weather's reply when nothing listens on its port (the closed-port failure)."""
+    r = run([ossa, "tools", "call", "--tools-dir", os.path.join(repo, "examples/tools"),
+             "functions.get_weather", '{"city": "Oslo"}'], check=False)
+    try:
+        text = json.loads(r.stdout)["text"]
+    except (ValueError, KeyError):
+        raise SystemExit("cannot read `ossa tools call` output: %r %r" % (r.stdout, r.stderr))
+    if "HTTP 200" in text:
+        raise SystemExit("something answers on the weather port; stop it before training")
+    return text
+
+
+def render_lines(ossa, convs, auto_drop):
+    cmd = [ossa, "harmony", "render", "--api", "training", "--lines"]
+    if auto_drop:
+        cmd.append("--auto-drop-analysis")
+    r = run(cmd, inp="".join(json.dumps(c, ensure_ascii=False) + "\n" for c in convs))
+    out = [json.loads(l) for l in r.stdout.splitlines()]
+    for o in out:
+        if "error" in o:
+            raise SystemExit("render: " + o["error"])
+    assert len(out) == len(convs)
+    return [o["tokens"] for o in out]
+
+
+def token_id(ossa, text):
+    ids = json.loads(run([ossa, "tokenize"], inp=text).stdout)
+    ids = ids["tokens"] if isinstance(ids, dict) else ids
+    assert len(ids) == 1, (text, ids)
+    return ids[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def dated(prefix_msgs, date, effort):
+    msgs = json.loads(json.dumps(prefix_msgs))
+    sc = msgs[0]["content"][0]
+    sc["conversation_start_date"] = date
+    sc["reasoning_effort"] = effort
+    return msgs
+
+
+def random_date(rng):
+    return "%04d-%02d-%02d" % (rng.choice([2025, 2026, 2026, 2027]), rng.randint(1, 12), rng.randint(1, 28))
+
+
+def make_groups(ossa, prefixes, n_groups, batch, seed, heldout, down_text, work):
+    """n_groups batches: each one prefix (tool set, date, effort) and `batch` conversations."""
+    rng = random.Random(seed)
+    ws = tasks.SimWorkspace(os.path.join("/tmp", "dm%02d" % (seed % 100)), rng, down_text)
+    assert len(ws.root) == len(tasks.WORKSPACE)
+    groups = []
+    single, multi = [], []  # (group, slot, conversation)
+    for g in range(n_groups):
+        toolset = rng.choice(tasks.TRAIN_TOOLSETS)
+        date = random_date(rng)
+        effort = rng.choice(["medium"] * 6 + ["low", "high"])
+        pre = dated(prefixes[toolset], date, effort)
+        groups.append({"toolset": toolset, "prefix_msgs": pre, "samples": [None] * batch, "kinds": []})
+        for i in range(batch):
+            s = tasks.gen_sample(rng, heldout, ws, toolset)
+            body = s.messages
+            two = rng.random() < 0.1
+            if two:
+                s2 = tasks.gen_sample(rng, heldout, ws, toolset)
+                body = body + s2.messages
+                s = s2
+            groups[-1]["kinds"].append(s.kind)
+            (multi if two else single).append((g, i, {"messages": pre + body}))
+    for items, drop in ((single, False), (multi, True)):
+        toks = render_lines(ossa, [c for _, _, c in items], drop)
+        for (g, i, _), t in zip(items, toks):
+            groups[g]["samples"][i] = t
+    pre_convs = [{"messages": gr["prefix_msgs"]} for gr in groups]
+    r = run([ossa, "harmony", "render", "--api", "conversation", "--lines"],
+            inp="".join(json.dumps(c, ensure_ascii=False) + "\n" for c in pre_convs))
+    pre_toks = [json.loads(l)["tokens"] for l in r.stdout.splitlines()]
+    for gr, p in zip(groups, pre_toks):
+        gr["prefix"] = p
+        for i, t in enumerate(gr["samples"]):
+            assert t[:len(p)] == p, "a conversation does not start with its prefix"
+            gr["samples"][i] = t[len(p):]
+        del gr["prefix_msgs"]
+    return groups
+
+
+def target_mask(suffix, assistant_id, user_id):
+    """1 where the token is written by the assistant after the last user message: everything
+    after "<|start|>assistant" (which the runtime's prompt supplies) through the message's
+    <|end|>, <|call|> or <|return|>."""
+    mask = [0] * len(suffix)
+    user_starts = [j for j in range(len(suffix) - 1) if suffix[j] == START and suffix[j + 1] == user_id]
+    in_asst = False
+    j = user_starts[-1] if user_starts else 0
+    while j < len(suffix):
+        t = suffix[j]
+        if t == START:
+            in_asst = j + 1 < len(suffix) and suffix[j + 1] == assistant_id
+            j += 2
+            continue
+        if in_asst:
+            mask[j] = 1
+            if t in (END, CALL, RETURN):
+                in_asst = False
+        j += 1
+    return mask
+
+
+USER_ID = None
+
+# ---------------------------------------------------------------------------------------------
+# The model (gpt-oss forward, GPTOSS_SPEC section 3)
+
+FP4_VALUES = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0]
+
+
+def build(torch):
+    nn = torch.nn
+    F = torch.nn.functional
+    C = CONFIG
+    H, d, Hq, Hkv = C["hidden_size"], C["head_dim"], C["num_attention_heads"], C["num_key_value_heads"]
+    E, I, L = C["num_experts"], C["intermediate_size"], C["num_hidden_layers"]
+    W = C["sliding_window"]
+    mags = torch.tensor(FP4_VALUES)
+
+    def fp4(w):
+        """MXFP4 round trip of w [..., K] in groups of 32 (the exporter's exact rounding)."""
+        shp = w.shape
+        g = w.reshape(*shp[:-1], shp[-1] // 32, 32)
+        amax = g.abs().amax(-1, keepdim=True).clamp_min(2.0 ** -120)
+        e = torch.ceil(torch.log2(amax / 6.0)).clamp(-127, 127)
+        x = g / torch.exp2(e)
+        idx = (x.abs().unsqueeze(-1) - mags).abs().argmin(-1)
+        q = mags[idx] * torch.sign(x) * torch.exp2(e)
+        return q.reshape(shp), idx, torch.sign(x), e
+
+    def ste(w):
+        return w + (fp4(w)[0] - w).detach()
+
+    def rope_tables(n):
+        s, theta, L0 = C["rope_scaling_factor"], C["rope_theta"], C["initial_context_length"]
+        alpha, beta = C["rope_ntk_alpha"], C["rope_ntk_beta"]
+        D = d // 2
+        freq = theta ** (torch.arange(0, d, 2, dtype=torch.float64) / d)
+        conc = 0.1 * math.log(s) + 1.0
+        low = D * math.log(L0 / (beta * 2 * math.pi)) / math.log(theta)
+        high = D * math.log(L0 / (alpha * 2 * math.pi)) / math.log(theta)
+        ramp = (torch.arange(D, dtype=torch.float64) - low) / (high - low)
+        keep = 1 - ramp.clamp(0, 1)
+        inv = keep / freq + (1 - keep) / (s * freq)
+        ang = torch.arange(n, dtype=torch.float32)[:, None] * inv.float()[None, :]
+        return (torch.cos(ang) * conc).float(), (torch.sin(ang) * conc).float()
+
+    def rope(x, cos, sin):  # x [..., T, heads, d]; cos [T, D]
+        x1, x2 = x[..., : d // 2], x[..., d // 2:]
+        c, s_ = cos[:, None, :], sin[:, None, :]
+        return torch.cat([x1 * c - x2 * s_, x2 * c + x1 * s_], -1)
+
+    class Model(nn.Module):
+        def __init__(self, n_in, n_out):
+            super().__init__()
+            std = 0.02
+            self.emb = nn.Parameter(torch.randn(n_in, H) * std)
+            self.unemb = nn.Parameter(torch.randn(n_out, H) * std)
+            self.norm = nn.Parameter(torch.ones(H))
+            self.layers = nn.ModuleList()
+            for _ in range(L):
+                m = nn.Module()
+                m.attn_norm = nn.Parameter(torch.ones(H))
+                m.qkv_w = nn.Parameter(torch.randn(d * (Hq + 2 * Hkv), H) * std)
+                m.qkv_b = nn.Parameter(torch.zeros(d * (Hq + 2 * Hkv)))
+                m.sinks = nn.Parameter(torch.zeros(Hq))
+                m.out_w = nn.Parameter(torch.randn(H, Hq * d) * std / math.sqrt(2 * L))
+                m.out_b = nn.Parameter(torch.zeros(H))
+                m.mlp_norm = nn.Parameter(torch.ones(H))
+                m.gate_w = nn.Parameter(torch.randn(E, H) * std)
+                m.gate_b = nn.Parameter(torch.zeros(E))
+                m.mlp1_w = nn.Parameter(torch.randn(E, 2 * I, H) * std)
+                m.mlp1_b = nn.Parameter(torch.zeros(E, 2 * I))
+                m.mlp2_w = nn.Parameter(torch.randn(E, H, I) * std / math.sqrt(2 * L))
+                m.mlp2_b = nn.Parameter(torch.zeros(E, H))
+                self.layers.append(m)
+            self.cos, self.sin = rope_tables(8192)
+            self.quant = True
+
+        @staticmethod
+        def rms(x, g):
+            return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-5) * g
+
+        def moe(self, m, x):  # x [N, H]
+            t = self.rms(x, m.mlp_norm)
+            g = t @ m.gate_w.t() + m.gate_b
+            topv, topi = torch.topk(g, C["experts_per_token"], dim=-1, sorted=True)
+            w = torch.softmax(topv, -1)
+            w1 = ste(m.mlp1_w) if self.quant else m.mlp1_w
+            w2 = ste(m.mlp2_w) if self.quant else m.mlp2_w
+            out = torch.zeros_like(x)
+            lim = C["swiglu_limit"]
+            for e in range(E):
+                tok, slot = torch.nonzero(topi == e, as_tuple=True)
+                if tok.numel() == 0:
+                    continue
+                u = t[tok] @ w1[e].t() + m.mlp1_b[e]
+                gl, li = u[:, 0::2].clamp(max=lim), u[:, 1::2].clamp(-lim, lim)
+                a = gl * torch.sigmoid(1.702 * gl) * (li + 1)
+                y = a @ w2[e].t() + m.mlp2_b[e]
+                out = out.index_add(0, tok, y * w[tok, slot][:, None])
+            return x + out
+
+        def qkv(self, m, x, pos0):
+            t = self.rms(x, m.attn_norm)
+            z = t @ m.qkv_w.t() + m.qkv_b
+            T = z.shape[-2]
+            q = z[..., : Hq * d].unflatten(-1, (Hq, d))
+            k = z[..., Hq * d:(Hq + Hkv) * d].unflatten(-1, (Hkv, d))
+            v = z[..., (Hq + Hkv) * d:].unflatten(-1, (Hkv, d))
+            cos, sin = self.cos[pos0:pos0 + T], self.sin[pos0:pos0 + T]
+            return rope(q, cos, sin), rope(k, cos, sin), v
+
+        def forward(self, pre, suf):
+            """pre [P] ids, suf [B, S] ids -> hidden states of the suffix [B, S, H]."""
+            P = pre.shape[0]
+            B, S = suf.shape
+            xp, xs = self.emb[pre], self.emb[suf]
+            G = Hq // Hkv
+            scale = 1.0 / math.sqrt(d)
+            ip = torch.arange(P)
+            iss = torch.arange(S)
+            for li, m in enumerate(self.layers):
+                sliding = li % 2 == 0
+                qp, kp, vp = self.qkv(m, xp, 0)
+                qs, ks, vs = self.qkv(m, xs, P)
+                sink = m.sinks.view(Hkv, G)
+                # prefix: causal within itself
+                qpg = qp.view(P, Hkv, G, d)
+                sc = torch.einsum("tkgd,skd->kgts", qpg, kp) * scale
+                allowed = ip[None, :] <= ip[:, None]
+                if sliding:
+                    allowed &= (ip[:, None] - ip[None, :]) < W
+                sc = sc.masked_fill(~allowed, float("-inf"))
+                sc = torch.cat([sc, sink[:, :, None, None].expand(Hkv, G, P, 1)], -1)
+                pr = torch.softmax(sc, -1)[..., :P]
+                op = torch.einsum("kgts,skd->tkgd", pr, vp).reshape(P, Hq * d)
+                # suffix: the prefix's keys (only the last W-1 matter on sliding layers) + its own
+                kp_, vp_ = kp, vp
+                p0 = 0
+                if sliding and P > W - 1:
+                    p0 = P - (W - 1)
+                    kp_, vp_ = kp[p0:], vp[p0:]
+                Pk = kp_.shape[0]
+                qsg = qs.view(B, S, Hkv, G, d)
+                s1 = torch.einsum("btkgd,skd->bkgts", qsg, kp_) * scale
+                s2 = torch.einsum("btkgd,bskd->bkgts", qsg, ks) * scale
+                qpos = P + iss
+                kpos1 = p0 + torch.arange(Pk)
+                a1 = torch.ones(S, Pk, dtype=torch.bool)
+                a2 = iss[None, :] <= iss[:, None]
+                if sliding:
+                    a1 = (qpos[:, None] - kpos1[None, :]) < W
+                    a2 = a2 & ((iss[:, None] - iss[None, :]) < W)
+                s1 = s1.masked_fill(~a1, float("-inf"))
+                s2 = s2.masked_fill(~a2, float("-inf"))
+                sc = torch.cat([s1, s2, sink[None, :, :, None, None].expand(B, Hkv, G, S, 1)], -1)
+                pr = torch.softmax(sc, -1)
+                os_ = (torch.einsum("bkgts,skd->btkgd", pr[..., :Pk], vp_) +
+                       torch.einsum("bkgts,bskd->btkgd", pr[..., Pk:Pk + S], vs)).reshape(B, S, Hq * d)
+                xp = xp + op @ m.out_w.t() + m.out_b
+                xs = xs + os_ @ m.out_w.t() + m.out_b
+                flat = self.moe(m, torch.cat([xp, xs.reshape(B * S, H)], 0))
+                xp, xs = flat[:P], flat[P:].view(B, S, H)
+            return self.rms(xs, self.norm)
+
+    return Model, fp4, ste
+
+
+def train(args, torch):
+    global USER_ID
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(1)
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ossa = os.path.abspath(args.ossa)
+    os.makedirs(args.out, exist_ok=True)
+    work = os.path.join(args.out, "work")
+    os.makedirs(work, exist_ok=True)
+    t0 = time.time()
+    prefixes = prefixes_from_ossa(ossa, work, repo)
+    down = down_text_from_ossa(ossa, repo)
+    assistant_id = token_id(ossa, "assistant")
+    USER_ID = token_id(ossa, "user")
+    log("prefix lengths:", {k: len(json.dumps(v)) for k, v in prefixes.items()})
+    groups = make_groups(ossa, prefixes, args.steps, args.batch, args.seed, False, down, work)
+    t_data = time.time() - t0
+    n_tok = sum(len(g["prefix"]) + sum(len(s) for s in g["samples"]) for g in groups)
+    log("data: %d groups in %.0f s, %d tokens" % (len(groups), t_data, n_tok))
+
+    vin, vout = set(), set()
+    masks = []
+    for g in groups:
+        vin.update(g["prefix"])
+        gm = []
+        for s in g["samples"]:
+            vin.update(s)
+            mk = target_mask(s, assistant_id, USER_ID)
+            vout.update(t for t, k in zip(s, mk) if k)
+            gm.append(mk)
+        masks.append(gm)
+    vin, vout = sorted(vin), sorted(vout)
+    in_ix = {t: i for i, t in enumerate(vin)}
+    out_ix = {t: i for i, t in enumerate(vout)}
+    log("vocabulary: %d input tokens, %d output tokens" % (len(vin), len(vout)))
+
+    Model, fp4, _ = build(torch)
+    model = Model(len(vin), len(vout))
+    n_zero = CONFIG["vocab_size"] - len(vout)
+    log_zero = math.log(n_zero)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
+    warm = 100
+
+    def lr_at(step):
+        if step < warm:
+            return args.lr * (step + 1) / warm
+        p = (step - warm) / max(1, args.steps - warm)
+        return args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * p)))
+
+    losses = []
+    t_train = time.time()
+    for step, g in enumerate(groups):
+        for pg in opt.param_groups:
+            pg["lr"] = lr_at(step)
+        S = max(len(s) for s in g["samples"])
+        pre = torch.tensor([in_ix[t] for t in g["prefix"]])
+        suf = torch.zeros(len(g["samples"]), S, dtype=torch.long)
+        tgt_rows, tgt_cols, tgt_ids = [], [], []
+        for b, (s, mk) in enumerate(zip(g["samples"], masks[step])):
+            suf[b, :len(s)] = torch.tensor([in_ix[t] for t in s])
+            for j in range(1, len(s)):
+                if mk[j]:
+                    tgt_rows.append(b)
+                    tgt_cols.append(j - 1)
+                    tgt_ids.append(out_ix[s[j]])
+        h = model(pre, suf)
+        hs = h[torch.tensor(tgt_rows), torch.tensor(tgt_cols)]
+        logits = hs @ model.unemb.t()
+        lse = torch.logsumexp(torch.cat([logits, torch.full((logits.shape[0], 1), log_zero)], 1), 1)
+        tgt = torch.tensor(tgt_ids)
+        loss = (lse - logits.gather(1, tgt[:, None])[:, 0]).mean()
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append(loss.item())
+        if step % 50 == 0 or step == len(groups) - 1:
+            el = time.time() - t_train
+            log("step %d/%d loss %.4f (avg50 %.4f) %.2f s/step, %.1f min" % (
+                step, len(groups), losses[-1], sum(losses[-50:]) / len(losses[-50:]),
+                el / (step + 1), el / 60))
+        if step % 100 == 99:
+            save(torch, model, vin, vout, args, losses, t_data, time.time() - t_train, n_tok, step + 1)
+    save(torch, model, vin, vout, args, losses, t_data, time.time() - t_train, n_tok, len(groups))
+    return model, vin, vout
+
+
+def save(torch, model, vin, vout, args, losses, t_data, t_train, n_tok, steps):
+    torch.save({"state": model.state_dict(), "vin": vin, "vout": vout, "losses": losses,
+                "t_data": t_data, "t_train": t_train, "tokens": n_tok, "steps": steps,
+                "args": vars(args)}, os.path.join(args.out, "train.pt.partial"))
+    os.replace(os.path.join(args.out, "train.pt.partial"), os.path.join(args.out, "train.pt"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Export to gpt-oss's original layout, and the check against `ossa logits`
+
+
+def export(torch, ck, outdir):
+    Model, fp4, _ = build(torch)
+    vin, vout = ck["vin"], ck["vout"]
+    model = Model(len(vin), len(vout))
+    model.load_state_dict(ck["state"])
+    C = CONFIG
+    V, H = C["vocab_size"], C["hidden_size"]
+    tensors = []
+
+    def bf16(name, t):
+        tensors.append((name, "BF16", list(t.shape), t.detach().to(torch.bfloat16).contiguous().view(torch.int16).numpy().tobytes()))
+
+    def u8(name, t):
+        tensors.append((name, "U8", list(t.shape), t.to(torch.uint8).contiguous().numpy().tobytes()))
+
+    def mxfp4(prefix, w):
+        q, idx, sign, e = fp4(w.detach())
+        code = idx + (sign < 0).to(idx.dtype) * 8
+        code = code.to(torch.uint8)  # [E, rows, K/32, 32]
+        packed = code[..., 0::2] | (code[..., 1::2] << 4)
+        u8(prefix + ".blocks", packed)
+        u8(prefix + ".scales", (e[..., 0] + 127).to(torch.int32))
+
+    emb = torch.zeros(V, H)
+    emb[torch.tensor(vin)] = model.emb.detach()
+    bf16("embedding.weight", emb)
+    for i, m in enumerate(model.layers):
+        p = "block.%d." % i
+        bf16(p + "attn.norm.scale", m.attn_norm)
+        bf16(p + "attn.qkv.weight", m.qkv_w)
+        bf16(p + "attn.qkv.bias", m.qkv_b)
+        bf16(p + "attn.sinks", m.sinks)
+        bf16(p + "attn.out.weight", m.out_w)
+        bf16(p + "attn.out.bias", m.out_b)
+        bf16(p + "mlp.norm.scale", m.mlp_norm)
+        bf16(p + "mlp.gate.weight", m.gate_w)
+        bf16(p + "mlp.gate.bias", m.gate_b)
+        mxfp4(p + "mlp.mlp1_weight", m.mlp1_w)
+        bf16(p + "mlp.mlp1_bias", m.mlp1_b)
+        mxfp4(p + "mlp.mlp2_weight", m.mlp2_w)
+        bf16(p + "mlp.mlp2_bias", m.mlp2_b)
+    bf16("norm.scale", model.norm)
+    un = torch.zeros(V, H)
+    un[torch.tensor(vout)] = model.unemb.detach()
+    bf16("unembedding.weight", un)
+
+    os.makedirs(outdir, exist_ok=True)
+    header = {"__metadata__": {"format": "pt", "generator": "ossa scripts/train_demo_model.py"}}
+    off = 0
+    for name, dt, shape, data in tensors:
+        header[name] = {"dtype": dt, "shape": shape, "data_offsets": [off, off + len(data)]}
+        off += len(data)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(os.path.join(outdir, "model.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for _, _, _, data in tensors:
+            f.write(data)
+    with open(os.path.join(outdir, "config.json"), "w") as f:
+        json.dump(CONFIG, f, indent=2)
+        f.write("\n")
+
+
+def exported_model(torch, ck):
+    """The trained model with the weights the export holds (bf16 rounding, MXFP4 experts),
+    over the full vocabulary, for the comparison with ossa."""
+    Model, fp4, _ = build(torch)
+    vin, vout = ck["vin"], ck["vout"]
+    model = Model(len(vin), len(vout))
+    model.load_state_dict(ck["state"])
+    with torch.no_grad():
+        experts = {id(m.mlp1_w) for m in model.layers} | {id(m.mlp2_w) for m in model.layers}
+        for p in model.parameters():
+            # the exporter quantizes the experts from the fp32 weights, the rest goes to bf16
+            p.copy_(fp4(p)[0] if id(p) in experts else p.to(torch.bfloat16).float())
+    model.quant = False
+    return model, vin, vout
+
+
+def check_against_ossa(torch, ck, ossa, modeldir, seqs, cuts=(1, 40, 100, 0.5, 1.0)):
+    """`ossa logits` (the engine's fp32 next-token logits, all 201088) on the exported checkpoint
+    against this script's forward pass over the exported weights, after several prefixes of
+    each sequence (beyond the sliding window too). Cut points below 1 are fractions."""
+    model, vin, vout = exported_model(torch, ck)
+    in_ix = {t: i for i, t in enumerate(vin)}
+    V = CONFIG["vocab_size"]
+    vo = torch.tensor(vout)
+    results = []
+    for ids in seqs:
+        ids = [t for t in ids if t in in_ix]  # both sides get the same ids
+        x = torch.tensor([in_ix[t] for t in ids])
+        with torch.no_grad():
+            h = torch.cat([model(x[:0], x[None, :1])[0], model(x[:1], x[None, 1:])[0]], 0)
+            lo = h @ model.unemb.t()
+        for c in cuts:
+            n = max(1, min(len(ids), int(c * len(ids)) if isinstance(c, float) else c))
+            r = run([ossa, "logits", "--model", modeldir, "--tokens", ",".join(map(str, ids[:n]))])
+            got = json.loads(r.stdout)["logits"]
+            got = torch.tensor(got[-1] if isinstance(got[0], list) else got)
+            want = torch.zeros(V)
+            want[vo] = lo[n - 1]
+            diff = (got - want).abs()
+            results.append({"tokens": n, "max_abs_diff": float("%.3g" % float(diff.max())),
+                            "logit_std": round(float(lo[n - 1].std()), 3),
+                            "argmax_equal": bool(got.argmax() == want.argmax())})
+    return results
+
+
+def pack(modeldir, dest):
+    """config.json + model.safetensors as a reproducible .tar.gz (no times, owners or names
+    of this machine), which the build unpacks."""
+    import gzip
+    import io
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name in ("config.json", "model.safetensors"):
+            path = os.path.join(modeldir, name)
+            info = tarfile.TarInfo(name)
+            info.size = os.path.getsize(path)
+            info.mode = 0o644
+            with open(path, "rb") as f:
+                tar.addfile(info, f)
+    with open(dest + ".partial", "wb") as f:
+        with gzip.GzipFile(fileobj=f, mode="wb", compresslevel=9, mtime=0, filename="") as gz:
+            gz.write(buf.getvalue())
+    os.replace(dest + ".partial", dest)
+
+
+def write_report(args, ck, checks, packed):
+    kinds = {}
+    losses = ck["losses"]
+    rep = {
+        "config": CONFIG,
+        "seed": ck["args"]["seed"], "steps": ck["steps"], "batch": ck["args"]["batch"],
+        "lr": ck["args"]["lr"], "tool_sets": tasks.TRAIN_TOOLSETS,
+        "training_tokens": ck["tokens"], "input_vocabulary": len(ck["vin"]),
+        "output_vocabulary": len(ck["vout"]),
+        "data_seconds": round(ck["t_data"], 1), "train_seconds": round(ck["t_train"], 1),
+        "loss_first_50": sum(losses[:50]) / max(1, len(losses[:50])),
+        "loss_last_50": sum(losses[-50:]) / max(1, len(losses[-50:])),
+        "loss_every_50": [round(sum(losses[i:i + 50]) / len(losses[i:i + 50]), 4)
+                          for i in range(0, len(losses), 50)],
+        "ossa_logits_check": checks,
+        "packed_bytes": os.path.getsize(packed) if packed else None,
+        "torch": __import__("torch").__version__,
+    }
+    with open(os.path.join(args.out, "report.json"), "w") as f:
+        json.dump(rep, f, indent=2)
+        f.write("\n")
+    return rep
+
+
+def main():
+    global USER_ID
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--ossa", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--steps", type=int, default=700)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=4e-3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--export-only", action="store_true", help="export train.pt from --out again")
+    ap.add_argument("--pack", help="also write model/ as a reproducible .tar.gz here")
+    args = ap.parse_args()
+    import torch
+    torch.set_num_threads(1)
+    if not args.export_only:
+        train(args, torch)
+    ck = torch.load(os.path.join(args.out, "train.pt"))
+    modeldir = os.path.join(args.out, "model")
+    export(torch, ck, modeldir)
+    log("exported to", modeldir)
+    # The check: three held-out conversations, whole, through `ossa logits` and through torch.
+    ossa = os.path.abspath(args.ossa)
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    work = os.path.join(args.out, "work")
+    os.makedirs(work, exist_ok=True)
+    prefixes = prefixes_from_ossa(ossa, work, repo)
+    groups = make_groups(ossa, prefixes, 3, 1, args.seed + 1000, True, "HTTP 200 OK", work)
+    seqs = [g["prefix"] + g["samples"][0] for g in groups]
+    checks = check_against_ossa(torch, ck, ossa, modeldir, seqs)
+    log("ossa logits vs torch:", checks)
+    if args.pack:
+        pack(modeldir, args.pack)
+        log("packed", args.pack, os.path.getsize(args.pack), "bytes")
+    write_report(args, ck, checks, args.pack)
+
+
+if __name__ == "__main__":
+    main()
