@@ -22,7 +22,8 @@ class KvCache {
   void reserve(std::size_t n);
   float* k(std::size_t layer, std::size_t pos) { return row(layer, pos, true); }
   float* v(std::size_t layer, std::size_t pos) { return row(layer, pos, false); }
-  // Oldest position still held by every ring when `len` positions were written.
+  // Positions each ring holds (window + kRewindSlack): after n positions were written, the
+  // oldest one every ring still holds is n - ring_capacity().
   std::size_t ring_capacity() const { return ring_capacity_; }
 
  private:

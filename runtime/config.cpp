@@ -284,6 +284,8 @@ void apply_overrides(Config& c, const ConfigOverrides& o) {
   if (o.seed) c.seed = *o.seed;
   if (o.tools) c.tools = *o.tools;
   if (o.tool_dirs) c.tool_dirs = *o.tool_dirs;
+  if (o.network_allowlist) c.network_allowlist = *o.network_allowlist;
+  if (o.search_backend) c.search_backend = *o.search_backend;
   if (o.approve) c.approve = parse_approve_mode(*o.approve);
   validate(c);
 }

@@ -27,7 +27,9 @@ struct Limits {
   int max_tool_rounds = 32;     // tool calls dispatched in one turn
   int max_tokens = 16384;       // tokens generated in one turn
   double wall_time_s = 1800;    // wall time of one turn
-  int repeat_limit = 3;         // identical consecutive calls before a warning; twice that stops
+  // Identical consecutive calls that run; the next identical one is not run (the model is
+  // warned), and one more ends the turn (repeated_call).
+  int repeat_limit = 3;
   double tool_timeout_s = 120;  // per tool call, on top of the tool's own limits
 };
 
@@ -65,8 +67,8 @@ struct ConfigOverrides {
   std::optional<int> threads, max_tool_rounds, max_tokens;
   std::optional<double> wall_time_s, temperature, tool_timeout_s;
   std::optional<unsigned long long> seed;
-  std::optional<std::vector<std::string>> tools, tool_dirs;
-  std::optional<std::string> approve;
+  std::optional<std::vector<std::string>> tools, tool_dirs, network_allowlist;
+  std::optional<std::string> approve, search_backend;
 };
 
 // ~/.config/ossa/config.toml ($XDG_CONFIG_HOME honoured); empty when HOME is unknown.

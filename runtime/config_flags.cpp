@@ -45,9 +45,24 @@ void ConfigFlags::add_to(CLI::App& cmd) {
   cmd.add_option_function<std::string>(
       "--tools", [this](const std::string& v) { overrides.tools = split_list(v); },
       "Enabled tools, comma-separated (python,browser,shell,apply_patch,functions.NAME...)");
-  cmd.add_option_function<std::string>(
-      "--tools-dir", [this](const std::string& v) { overrides.tool_dirs = split_list(v); },
-      "Folders of tool definition files, comma-separated");
+  // One value per occurrence (repeatable), so positional arguments after it are not taken.
+  cmd.add_option_function<std::vector<std::string>>(
+         "--tools-dir",
+         [this](const std::vector<std::string>& v) {
+           overrides.tool_dirs.emplace();
+           for (const auto& s : v)
+             for (auto& d : split_list(s)) overrides.tool_dirs->push_back(std::move(d));
+         },
+         "Folders of tool definition files (comma-separated or repeated)")
+      ->allow_extra_args(false);
+  cmd.add_option_function<std::vector<std::string>>(
+         "--allow",
+         [this](const std::vector<std::string>& v) { overrides.network_allowlist = v; },
+         "Network rule [scheme://]host[:port] for the HTTP tools and the browser (repeatable; "
+         "replaces network.allowlist)")
+      ->allow_extra_args(false);
+  opt(cmd, "--search", overrides.search_backend,
+      "Browser search backend: searxng:<URL> or local:<folder>");
 }
 
 Config ConfigFlags::effective() const {

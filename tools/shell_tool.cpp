@@ -14,8 +14,9 @@ class ShellTool final : public Tool {
     spec_.ns = "functions";
     spec_.name = "shell";
     spec_.description =
-        "Runs a command in the workspace (mounted at /workspace, the working directory) inside "
-        "a sandbox without network access, and returns its exit code, stdout and stderr.";
+        std::string("Runs a command in the workspace (the drive at '") + kWorkspaceMount +
+        "', the working directory) inside a sandbox without network access, and returns its "
+        "exit code, stdout and stderr.";
     spec_.parameters = Json::parse(R"({
       "type": "object",
       "properties": {
@@ -33,14 +34,15 @@ class ShellTool final : public Tool {
 
   boost::asio::awaitable<ToolResult> invoke(const ToolCall& call, ToolContext& ctx) override {
     std::vector<std::string> argv = call.arguments.at("command").get<std::vector<std::string>>();
-    sandbox::Policy policy = exec_policy(ctx, "/workspace");
+    sandbox::Policy policy = exec_policy(ctx);
     if (call.arguments.contains("workdir")) {
       std::filesystem::path wd =
           std::filesystem::path(call.arguments["workdir"].get<std::string>()).lexically_normal();
-      if (wd.is_absolute()) wd = wd.lexically_relative("/workspace");
+      if (wd.is_absolute()) wd = wd.lexically_relative(kWorkspaceMount);
       if (wd.empty() || *wd.begin() == "..")
-        co_return ToolResult::failure("`workdir` must be a folder inside the workspace (/workspace).");
-      if (wd != ".") policy.cwd = "/workspace/" + wd.generic_string();
+        co_return ToolResult::failure(std::string("`workdir` must be a folder inside the workspace (") +
+                                      kWorkspaceMount + ").");
+      if (wd != ".") policy.cwd = std::string(kWorkspaceMount) + "/" + wd.generic_string();
     }
     if (call.arguments.contains("timeout_ms")) {
       auto ms = std::chrono::milliseconds(

@@ -117,6 +117,11 @@ struct ExecLimits {
   std::size_t max_file_mib = 1024;           // largest file the code may write
 };
 
+// Where the workspace is inside the sandbox, for every tool that runs code there (python,
+// shell, command tools): one path, the one gpt-oss's python tool was trained with, and the one
+// every tool's description names.
+inline constexpr const char* kWorkspaceMount = "/mnt/data";
+
 // Where and with what a call runs. Owned by the caller (the runtime's session, `ossa tools
 // call`, a test); must outlive the invoke() awaitable.
 struct ToolContext {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,10 +18,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 
 #include "runtime/agent_session.hpp"
+#include "runtime/environment.hpp"
 #include "runtime/harmony/renderer.hpp"
-#include "runtime/tool_setup.hpp"
 #include "tests/runtime/scripted_token_source.hpp"
 
 namespace asio = boost::asio;
@@ -97,8 +100,10 @@ struct Harness {
   tools::Registry registry;
   std::shared_ptr<TestTool> weather =
       std::make_shared<TestTool>(weather_spec(), "{\"sky\":\"sunny\",\"temp\":21}");
-  std::vector<json> events;
+  std::vector<Event> events;
   SessionOptions options;
+  tools::ToolContext tool_context;
+  const tools::Registry* registry_override = nullptr;  // an Environment's
   std::string dir;
 
   Harness() {
@@ -116,11 +121,13 @@ struct Harness {
   SessionDeps deps(TokenSource& src, TranscriptWriter* tw = nullptr) {
     SessionDeps d;
     d.tokenizer = &harmony::Tokenizer::builtin();
-    d.registry = &registry;
+    d.registry = registry_override ? registry_override : &registry;
     d.worker = &worker;
     d.source = &src;
-    d.transcript = tw;
-    d.sink = [this](const json& e) { events.push_back(e); };
+    d.tool_context = tool_context;
+    if (tw) d.events.add(std::make_shared<TranscriptSink>(*tw));
+    d.events.add(std::make_shared<CallbackSink>(
+        [this](const SessionEvent&, const Event& e) { events.push_back(e); }));
     return d;
   }
 
@@ -145,13 +152,13 @@ struct Harness {
     return turn(s, user);
   }
 
-  std::vector<json> tool_messages() const {
-    std::vector<json> out;
+  std::vector<Event> tool_messages() const {
+    std::vector<Event> out;
     for (const auto& e : events)
       if (e["type"] == "message" && e["message"]["role"] == "tool") out.push_back(e["message"]);
     return out;
   }
-  static std::string text_of(const json& m) {
+  static std::string text_of(const Event& m) {
     if (m["content"].is_string()) return m["content"];
     std::string t;
     for (const auto& c : m["content"]) t += c.value("text", "");
@@ -425,6 +432,7 @@ TEST(Loop, ResumeAfterSimulatedCrash) {
     // The first process: the model calls a tool, the result is recorded, then the process
     // dies while the next message is being written (a torn last line).
     auto tw = TranscriptWriter::create(path);
+    tw.append({{"type", "session_start"}, {"id", "crash-test"}}, true);
     ScriptedTokenSource src({kCallWeather});
     TurnResult r = h.run(src, "Weather in Paris?", &tw);
     EXPECT_EQ(r.reason, "model_stopped");
@@ -482,11 +490,13 @@ TEST(Loop, ResumeAfterCrashDuringATool) {
 // the calls, the tools really run.
 TEST(Loop, RealBuiltinToolsFromTheConfiguration) {
   Harness h;
+  std::filesystem::create_directories(h.dir + "/ws");
   Config cfg;
   cfg.tools = {"python", "apply_patch"};
-  h.registry = build_registry(cfg);
-  std::filesystem::create_directories(h.dir + "/ws");
-  h.options.workspace = h.dir + "/ws";
+  cfg.workspace = h.dir + "/ws";
+  Environment env(cfg);
+  h.registry_override = &env.registry();
+  h.tool_context = env.tool_context({}, nullptr);
   h.options.approve = ApproveMode::all;
   ScriptedTokenSource src(
       {" to=python<|channel|>analysis code<|message|>x = 6 * 7\nprint(x)<|call|>",
@@ -507,4 +517,90 @@ TEST(Loop, RealBuiltinToolsFromTheConfiguration) {
   std::string content;
   std::getline(f, content);
   EXPECT_EQ(content, "42") << Harness::text_of(tm[1]);
+}
+
+// The tools own their model-facing text: a namespace is shown as the registry describes it,
+// and the runtime adds nothing (it used to patch harmony's copy of python's and the
+// browser's descriptions into namespaces that had none).
+TEST(Loop, NamespacesAreShownAsTheToolsDescribeThem) {
+  Harness h;
+  tools::ToolSpec python = simple_spec("python", "", tools::BodyKind::text);
+  python.description.clear();  // a python tool that says nothing about itself
+  h.registry.add(std::make_shared<TestTool>(python, ""));
+  h.registry.add(
+      std::make_shared<TestTool>(simple_spec("browser", "search", tools::BodyKind::json), ""));
+  h.registry.describe_namespace("browser", "Browse, as the browser tool says.");
+  ScriptedTokenSource src({kFinal});
+  EXPECT_EQ(h.run(src, "Hi").reason, "final");
+  Event system;
+  for (const auto& e : h.events)
+    if (e["type"] == "message" && e["message"]["role"] == "system") system = e["message"];
+  ASSERT_TRUE(system.is_object());
+  Event tools_map;
+  for (const auto& item : system["content"])
+    if (item.contains("tools")) tools_map = item["tools"];
+  ASSERT_TRUE(tools_map.is_object()) << system;
+  // Not harmony's copy of the reference text ("... Depends on the cluster.").
+  const Event& py = tools_map["python"];
+  EXPECT_TRUE(py.value("description", Event()).is_null() || py["description"] == "") << py;
+  EXPECT_EQ(tools_map["browser"]["description"], "Browse, as the browser tool says.");
+}
+
+namespace {
+// Processes (any, on this machine) whose command line contains `marker`.
+int processes_with(const std::string& marker) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    n += cmd.find(marker) != std::string::npos;
+  }
+  return n;
+}
+}  // namespace
+
+// Ctrl-C (cancel) while a real sandboxed tool runs a process tree: the turn ends as cancelled
+// at once and no process of the tree is left.
+TEST(Loop, CancelDuringARealToolLeavesNoProcess) {
+  Harness h;
+  std::filesystem::create_directories(h.dir + "/ws");
+  Config cfg;
+  cfg.tools = {"shell"};
+  cfg.workspace = h.dir + "/ws";
+  Environment env(cfg);
+  h.registry_override = &env.registry();
+  h.tool_context = env.tool_context({}, nullptr);
+  h.options.approve = ApproveMode::all;
+  const std::string marker = "4242.25" + std::to_string(::getpid() % 1000);
+  ScriptedTokenSource src(
+      {" to=functions.shell<|channel|>commentary json<|message|>{\"command\":[\"bash\",\"-c\","
+       "\"sleep " + marker + " & sleep " + marker + "; wait\"]}<|call|>",
+       kFinal});
+  AgentSession s(h.deps(src), h.options);
+  s.start_new();
+  asio::steady_timer t(h.io, std::chrono::milliseconds(200));
+  int running = 0;
+  std::function<void(boost::system::error_code)> poll = [&](boost::system::error_code) {
+    running = processes_with("sleep " + marker);
+    if (running >= 2) {
+      s.cancel();
+      return;
+    }
+    t.expires_after(std::chrono::milliseconds(50));
+    t.async_wait(poll);
+  };
+  t.async_wait(poll);
+  auto t0 = Clock::now();
+  TurnResult r = h.turn(s, "Run it");
+  const std::string result = h.tool_messages().empty() ? "" : Harness::text_of(h.tool_messages().back());
+  if (running < 2) GTEST_SKIP() << "the sandbox could not run the command here: " << result;
+  EXPECT_EQ(r.reason, "cancelled");
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(10));
+  // The tool winds down on the loop after the turn ended; give it the time a kill takes.
+  for (int i = 0; i < 50 && processes_with("sleep " + marker) > 0; ++i) {
+    h.io.run_for(std::chrono::milliseconds(100));
+    h.io.restart();
+  }
+  EXPECT_EQ(processes_with("sleep " + marker), 0);
 }

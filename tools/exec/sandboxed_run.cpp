@@ -83,11 +83,11 @@ asio::awaitable<SandboxedRun> run_sandboxed(asio::io_context& io, sandbox::Polic
   co_return run;
 }
 
-sandbox::Policy exec_policy(const ToolContext& ctx, const std::string& mount) {
+sandbox::Policy exec_policy(const ToolContext& ctx) {
   sandbox::Policy p;
   p.workspace = ctx.workspace;
-  p.workspace_mount = mount;
-  p.cwd = mount;
+  p.workspace_mount = kWorkspaceMount;
+  p.cwd = kWorkspaceMount;
   p.network = sandbox::Network::none;
   p.limits.wall_timeout = ctx.limits.timeout;
   p.limits.cpu_seconds = static_cast<unsigned>(

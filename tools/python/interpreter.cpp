@@ -96,8 +96,8 @@ struct CappedOutput {
 
 PythonInterpreter::PythonInterpreter(asio::io_context& io, sandbox::Policy policy)
     : impl_(std::make_unique<Impl>(io, std::move(policy))) {
-  impl_->policy.workspace_mount = "/mnt/data";
-  impl_->policy.cwd = "/mnt/data";
+  impl_->policy.workspace_mount = tools::kWorkspaceMount;
+  impl_->policy.cwd = tools::kWorkspaceMount;
   // One interpreter lives for the whole session: only per-cell timeouts apply.
   impl_->policy.limits.wall_timeout = std::chrono::milliseconds(0);
   impl_->policy.limits.cpu_seconds = 0;

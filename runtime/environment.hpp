@@ -1,0 +1,84 @@
+#pragma once
+// The one place a Config becomes what tools need. Built once per process (per configuration)
+// and shared by everything that runs tools: `ossa run`, `ossa chat`, `ossa tools`, and the
+// server and MCP clients to come. So a tool behaves the same whichever command runs it.
+//
+//   Config cfg = flags.effective();
+//   Environment env(cfg);                          // throws ConfigError, naming what is wrong
+//   const tools::Registry& reg = env.registry();   // the tools the model is offered
+//   tools::ToolSession session;
+//   tools::ToolContext ctx = env.tool_context(io.get_executor(), &session);
+//   ToolResult r = co_await reg.dispatch(call, ctx);
+//
+// What it holds, each built once from the configuration:
+//   - the network policy: `network_allowlist` parsed; a malformed rule is an error here, naming
+//     the rule, never a rule silently dropped or read as "no rules";
+//   - one HTTP client (tools/net/http_client.hpp) for every network tool: the browser, the
+//     http_request built-in and user HTTP tools share its connections and I/O thread; the
+//     proxy variables (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) are read once, here; each tool's own
+//     rules apply per request;
+//   - the registry: the built-ins `tools` selects and every tool file of `tool_dirs`;
+//   - the tool context's fields: workspace (absolute), limits (tool timeout, sandbox memory),
+//     and the secrets lookup for `${NAME}` in HTTP headers.
+//
+// An Environment is immutable after construction and may be used from any thread; the tools in
+// its registry are shared by every session that uses it.
+#include <boost/asio/any_io_executor.hpp>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/config.hpp"
+#include "tools/net/http_client.hpp"
+#include "tools/net/network_policy.hpp"
+#include "tools/registry.hpp"
+#include "tools/tool.hpp"
+
+namespace ossa::runtime {
+
+// Looks up the value of `${NAME}` for a tool; nullopt when the runtime has none.
+using SecretLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+class Environment {
+ public:
+  // Throws ConfigError for a malformed network rule, an invalid tool file or a workspace that
+  // is not a directory. Names in `tools` that match no tool are warned about on stderr.
+  explicit Environment(const Config& config);
+  ~Environment();
+  Environment(const Environment&) = delete;
+  Environment& operator=(const Environment&) = delete;
+
+  const Config& config() const { return config_; }
+  const net::NetworkPolicy& network_policy() const { return policy_; }
+  // The one client every network tool sends through (its own policy is the allowlist).
+  const std::shared_ptr<net::HttpClient>& http_client() const { return http_; }
+  const tools::Registry& registry() const { return registry_; }
+  // The folder tools act in: `workspace`, or the current directory; absolute.
+  const std::filesystem::path& workspace() const { return workspace_; }
+  // Limits for sandboxed code: the tool timeout and sandbox memory of the configuration.
+  const tools::ExecLimits& exec_limits() const { return limits_; }
+  const SecretLookup& secrets() const { return secrets_; }
+
+  // A context for calls on `executor` keeping state in `session` (null: per call only), with
+  // this environment's workspace, limits and secrets. The caller may lower limits.timeout for
+  // one call (the agent's wall-time deadline).
+  tools::ToolContext tool_context(boost::asio::any_io_executor executor,
+                                  tools::ToolSession* session) const;
+
+ private:
+  Config config_;
+  net::NetworkPolicy policy_;
+  std::shared_ptr<net::HttpClient> http_;
+  tools::Registry registry_;
+  std::filesystem::path workspace_;
+  tools::ExecLimits limits_;
+  SecretLookup secrets_;
+};
+
+// Reads `${NAME}` from the process environment (what the runtime offers tools today).
+SecretLookup environment_secrets();
+
+}  // namespace ossa::runtime
