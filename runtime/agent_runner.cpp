@@ -67,6 +67,9 @@ std::shared_ptr<const engine::Model> load_model(const Config& cfg, bool progress
   if (ticker.joinable()) ticker.join();
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (tty) std::fputs("\r\x1b[K", stderr);
+  if (static_cast<unsigned>(cfg.threads) > model->threads())
+    log::warn("threads = ", cfg.threads, " is more than the ", model->threads(),
+              " usable cores; using ", model->threads());
   log::info("model ", cfg.model, " loaded in ", s, " s (", model->config().num_layers, " layers, ",
             model->weight_bytes() / (1024.0 * 1024 * 1024), " GiB mapped, ", model->threads(),
             " threads)");

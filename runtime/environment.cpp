@@ -37,18 +37,12 @@ std::filesystem::path workspace_of(const Config& cfg) {
 
 }  // namespace
 
-SecretLookup environment_secrets() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    return v ? std::optional<std::string>(v) : std::nullopt;
-  };
-}
-
 Environment::Environment(const Config& config)
     : config_(config), policy_(parse_policy(config_)), workspace_(workspace_of(config_)) {
   limits_.timeout = ms_of(config_.limits.tool_timeout_s);
   limits_.memory_mib = static_cast<std::size_t>(config_.sandbox_memory_mib);
-  secrets_ = environment_secrets();
+  limits_.allow_degraded = config_.sandbox_policy == "degraded";
+  secrets_ = std::make_shared<const tools::Secrets>(config_.secrets);
 
   net::HttpClientOptions ho;
   ho.policy = policy_;
@@ -81,6 +75,7 @@ Environment::Environment(const Config& config)
   tools::ToolFileOptions fo;
   fo.network_rules = config_.network_allowlist;
   fo.http_client = http_;
+  fo.secrets = secrets_;
   std::string errors;
   for (const std::string& dir : config_.tool_dirs) {
     std::error_code ec;
@@ -104,7 +99,7 @@ tools::ToolContext Environment::tool_context(boost::asio::any_io_executor execut
   ctx.workspace = workspace_;
   ctx.session = session;
   ctx.limits = limits_;
-  ctx.secret = secrets_;
+  ctx.secrets = secrets_;
   return ctx;
 }
 

@@ -18,8 +18,8 @@
 //     proxy variables (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) are read once, here; each tool's own
 //     rules apply per request;
 //   - the registry: the built-ins `tools` selects and every tool file of `tool_dirs`;
-//   - the tool context's fields: workspace (absolute), limits (tool timeout, sandbox memory),
-//     and the secrets lookup for `${NAME}` in HTTP headers.
+//   - the tool context's fields: workspace (absolute), limits (tool timeout, sandbox memory and
+//     policy), and the declared secrets (`[secrets]`) `${NAME}` in HTTP headers may use.
 //
 // An Environment is immutable after construction and may be used from any thread; the tools in
 // its registry are shared by every session that uses it.
@@ -39,9 +39,6 @@
 
 namespace ossa::runtime {
 
-// Looks up the value of `${NAME}` for a tool; nullopt when the runtime has none.
-using SecretLookup = std::function<std::optional<std::string>(std::string_view name)>;
-
 class Environment {
  public:
   // Throws ConfigError for a malformed network rule, an invalid tool file or a workspace that
@@ -58,9 +55,10 @@ class Environment {
   const tools::Registry& registry() const { return registry_; }
   // The folder tools act in: `workspace`, or the current directory; absolute.
   const std::filesystem::path& workspace() const { return workspace_; }
-  // Limits for sandboxed code: the tool timeout and sandbox memory of the configuration.
+  // Limits for sandboxed code: the tool timeout, `[sandbox] memory_mib` and `policy`.
   const tools::ExecLimits& exec_limits() const { return limits_; }
-  const SecretLookup& secrets() const { return secrets_; }
+  // The secrets the configuration declares (each bound to its hosts).
+  const std::shared_ptr<const tools::Secrets>& secrets() const { return secrets_; }
 
   // A context for calls on `executor` keeping state in `session` (null: per call only), with
   // this environment's workspace, limits and secrets. The caller may lower limits.timeout for
@@ -75,10 +73,7 @@ class Environment {
   tools::Registry registry_;
   std::filesystem::path workspace_;
   tools::ExecLimits limits_;
-  SecretLookup secrets_;
+  std::shared_ptr<const tools::Secrets> secrets_;
 };
-
-// Reads `${NAME}` from the process environment (what the runtime offers tools today).
-SecretLookup environment_secrets();
 
 }  // namespace ossa::runtime

@@ -26,11 +26,19 @@ long long now_ms() {
 }
 
 TranscriptContents read_transcript(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw TranscriptError(path + ": cannot open transcript");
-  std::ostringstream s;
-  s << in.rdbuf();
-  const std::string data = s.str();
+  // Never through a link: a transcript folder inside the workspace is writable by sandboxed
+  // code, which could point a transcript at another file.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) throw TranscriptError(path + ": cannot open transcript: " + errno_text());
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
 
   TranscriptContents out;
   std::size_t pos = 0;
@@ -133,7 +141,7 @@ TranscriptWriter TranscriptWriter::create_staged(const std::string& path) {
   // transcript without its opening.
   std::string staged = path + "." + std::to_string(::getpid()) + "." +
                        std::to_string(now_ms()) + ".partial";
-  int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) throw TranscriptError(staged + ": cannot create transcript: " + errno_text());
   lock_or_throw(fd, staged);
   return TranscriptWriter(fd, path, staged);
@@ -160,7 +168,7 @@ void TranscriptWriter::publish() {
 }
 
 TranscriptWriter TranscriptWriter::open_existing(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) throw TranscriptError(path + ": cannot open transcript: " + errno_text());
   lock_or_throw(fd, path);
   TranscriptContents c;

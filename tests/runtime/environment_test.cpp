@@ -106,7 +106,7 @@ TEST(Environment, ToolContextCarriesTheConfiguredWorkspaceAndLimits) {
   EXPECT_EQ(ctx.limits.memory_mib, 512u);
   EXPECT_TRUE(ctx.workspace.is_absolute());
   EXPECT_EQ(ctx.workspace, std::filesystem::path(cfg.workspace));
-  EXPECT_TRUE(ctx.secret);
+  EXPECT_TRUE(ctx.secrets);
 
   cfg.workspace = (std::filesystem::path(cfg.workspace) / "missing").string();
   EXPECT_THROW(Environment bad(cfg), ConfigError);

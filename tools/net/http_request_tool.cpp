@@ -23,10 +23,11 @@ struct Prepared {
   std::string error;
 };
 
-Prepared prepare(const Json& args, const tools::ToolContext& ctx, bool policy_empty) {
+// `disabled`: why no request can be allowed (no rules, or a malformed one); empty otherwise.
+Prepared prepare(const Json& args, const tools::ToolContext& ctx, const std::string& disabled) {
   Prepared p;
-  if (policy_empty) {
-    p.error = "functions.http_request is not enabled: no network rules allow any host";
+  if (!disabled.empty()) {
+    p.error = "functions.http_request is not enabled: " + disabled;
     return p;
   }
   p.request.method = args.value("method", std::string("GET"));
@@ -41,6 +42,8 @@ Prepared prepare(const Json& args, const tools::ToolContext& ctx, bool policy_em
     if (!q.empty()) url += (url.find('?') == std::string::npos ? "?" : "&") + q;
   }
   p.request.url = url;
+  std::string url_error;
+  std::optional<Url> target = parse_url(url, &url_error);
   bool has_type = false;
   if (args.contains("headers") && args["headers"].is_object()) {
     for (auto it = args["headers"].begin(); it != args["headers"].end(); ++it) {
@@ -58,10 +61,13 @@ Prepared prepare(const Json& args, const tools::ToolContext& ctx, bool policy_em
             break;
           }
           std::string name = value.substr(i + 2, close - i - 2);
-          auto v = ctx.secret ? ctx.secret(name) : std::nullopt;
+          // Only a declared secret, and only for a host it is bound to.
+          std::string why = "the secret `" + name + "` is not declared";
+          std::optional<std::string> v;
+          if (!target) why = "the URL is invalid: " + url_error;
+          else if (ctx.secrets) v = ctx.secrets->value_for(name, target->scheme, target->host, target->port, &why);
           if (!v) {
-            p.error = "header `" + it.key() + "`: the secret `" + name +
-                      "` is not configured for this runtime";
+            p.error = "header `" + it.key() + "`: " + why;
             return p;
           }
           out += *v;
@@ -146,9 +152,13 @@ class HttpRequestTool : public tools::Tool {
       "required": ["url"]})J");
     spec_.needs_network = true;
     spec_.needs_approval = true;
-    // Throws std::invalid_argument naming a malformed rule.
-    policy_ = std::make_shared<const NetworkPolicy>(settings.network_allowlist);
-    policy_empty_ = policy_->empty();
+    std::string error;
+    auto policy = NetworkPolicy::parse(settings.network_allowlist, &error);
+    // A malformed rule is said as such, never read as "no rules" (the runtime's Environment
+    // refuses it before any tool is built).
+    if (!policy) disabled_ = error;
+    else if (policy->empty()) disabled_ = "no network rules allow any host";
+    policy_ = std::make_shared<const NetworkPolicy>(policy ? std::move(*policy) : NetworkPolicy());
     client_ = settings.client;
     if (!client_) client_ = std::make_shared<HttpClient>(settings.http);
   }
@@ -157,7 +167,7 @@ class HttpRequestTool : public tools::Tool {
 
   boost::asio::awaitable<tools::ToolResult> invoke(const tools::ToolCall& call,
                                                    tools::ToolContext& ctx) override {
-    Prepared p = prepare(call.arguments, ctx, policy_empty_);
+    Prepared p = prepare(call.arguments, ctx, disabled_);
     if (!p.error.empty()) co_return tools::ToolResult::failure(p.error);
     auto op = request(p.request);
     HttpResult r = co_await std::move(op);
@@ -190,7 +200,7 @@ class HttpRequestTool : public tools::Tool {
   tools::ToolSpec spec_;
   std::shared_ptr<const NetworkPolicy> policy_;
   std::shared_ptr<HttpClient> client_;
-  bool policy_empty_ = true;
+  std::string disabled_;
 };
 
 }  // namespace

@@ -29,7 +29,8 @@ struct HttpRequestToolSettings {
                                             "www-authenticate", "x-request-id"};
 };
 
-// Throws std::invalid_argument naming a malformed allowlist rule.
+// A malformed allowlist rule disables the tool with a message naming it (the runtime's
+// Environment refuses such a configuration before building tools).
 std::shared_ptr<tools::Tool> make_http_request_tool(const HttpRequestToolSettings& settings);
 void add_http_request_tool(tools::Registry& registry, const HttpRequestToolSettings& settings);
 
