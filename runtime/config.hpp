@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/mcp/server_config.hpp"
+
 namespace ossa::runtime {
 
 struct ConfigError : std::runtime_error {
@@ -52,6 +54,9 @@ struct Config {
   // browser.search: "searxng:<base URL>", "local:<folder>", or empty ($OSSA_SEARXNG_URL, then
   // $OSSA_LOCAL_DOCS).
   std::string search_backend;
+
+  // [mcp_servers.NAME]: MCP servers whose tools the model gets as functions.NAME_tool.
+  std::vector<mcp::ServerConfig> mcp_servers;
 
   Limits limits;
   std::string transcript_dir;  // empty = $XDG_DATA_HOME/ossa/sessions (or ~/.local/share/...)

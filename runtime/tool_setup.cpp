@@ -1,15 +1,50 @@
 #include "runtime/tool_setup.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 #include "runtime/log.hpp"
 #include "tools/browser/browser_tool.hpp"
 #include "tools/builtins.hpp"
 #include "tools/custom/tool_file.hpp"
+#include "tools/mcp/manager.hpp"
 #include "tools/net/http_request_tool.hpp"
 
 namespace ossa::runtime {
+
+std::vector<std::string> add_mcp_servers(tools::Registry& reg, const Config& cfg) {
+  if (cfg.mcp_servers.empty()) return {};
+  std::filesystem::path ws = cfg.workspace.empty() ? std::filesystem::current_path()
+                                                   : std::filesystem::path(cfg.workspace);
+  ws = std::filesystem::absolute(ws);
+  // One manager per distinct server configuration and workspace, for as long as a registry
+  // uses it: every session of the process reaches the same server processes.
+  std::string key = ws.string() + '\n' + to_json(cfg)["mcp_servers"].dump();
+  for (const auto& m : cfg.mcp_servers) {
+    for (const auto& kv : m.env) key += '\n' + kv.first + '=' + kv.second;
+    for (const auto& kv : m.headers) key += '\n' + kv.first + ':' + kv.second;
+  }
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<mcp::Manager>> managers;
+  std::shared_ptr<mcp::Manager> manager;
+  {
+    std::lock_guard lock(mu);
+    manager = managers[key].lock();
+    if (!manager) {
+      // Secrets for HTTP headers come from the environment, as for the http tools.
+      mcp::SecretLookup secret = [](std::string_view name) -> std::optional<std::string> {
+        const char* v = std::getenv(std::string(name).c_str());
+        return v ? std::optional<std::string>(v) : std::nullopt;
+      };
+      manager = std::make_shared<mcp::Manager>(cfg.mcp_servers, ws, secret);
+      managers[key] = manager;
+    }
+  }
+  return mcp::add_mcp_tools(reg, manager, manager->start_all());
+}
 
 tools::Registry build_registry(const Config& cfg) {
   tools::Registry reg;
@@ -44,6 +79,7 @@ tools::Registry build_registry(const Config& cfg) {
     for (const std::string& r : rep.loaded) log::debug("tool ", r, " loaded from ", dir);
   }
   if (!errors.empty()) throw ConfigError("invalid tool files: " + errors);
+  for (const std::string& w : add_mcp_servers(reg, cfg)) log::warn(w);
   return reg;
 }
 

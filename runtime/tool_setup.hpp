@@ -10,4 +10,10 @@ namespace ossa::runtime {
 // Throws ConfigError for an unreadable or invalid tool file.
 tools::Registry build_registry(const Config& cfg);
 
+// Starts the MCP servers of cfg.mcp_servers (each up to its startup_timeout) and adds their tools
+// to `reg` as functions.<server>_<tool>. Servers are shared by every registry of the process
+// built from the same server configuration, and stop when the last such registry is gone.
+// Returns warnings (a server that did not start, a tool name already taken); logs nothing.
+std::vector<std::string> add_mcp_servers(tools::Registry& reg, const Config& cfg);
+
 }  // namespace ossa::runtime

@@ -177,9 +177,13 @@ void plan_mounts(const Policy& policy, bool idmapped, ChildPlan& plan) {
     auto real = std::filesystem::canonical(policy.workspace, ec);
     if (ec || !std::filesystem::is_directory(real))
       throw Error("sandbox: workspace " + policy.workspace.string() + " is not a directory");
-    plan.mounts.push_back({idmapped ? MountStep::Kind::idmapped_ws : MountStep::Kind::bind_rw,
+    // Read-only needs no idmapping: nothing is written, so file ownership cannot go wrong.
+    const bool idmap = idmapped && !policy.workspace_read_only;
+    plan.mounts.push_back({policy.workspace_read_only ? MountStep::Kind::bind_ro
+                           : idmap                    ? MountStep::Kind::idmapped_ws
+                                                      : MountStep::Kind::bind_rw,
                            host(real), policy.workspace_mount, {}, true, false});
-    plan.expect_workspace_fd = idmapped;
+    plan.expect_workspace_fd = idmap;
   }
 }
 

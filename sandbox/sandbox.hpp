@@ -65,6 +65,8 @@ struct Policy {
   // Host directory mounted read-write at workspace_mount. Empty: a private tmpfs there instead.
   std::filesystem::path workspace;
   std::string workspace_mount = "/workspace";
+  // The workspace mounted read-only (a server granted only reading, such as an MCP server).
+  bool workspace_read_only = false;
   // Host paths mounted read-only at the same path inside (files or directories).
   std::vector<std::filesystem::path> read_only;
   Network network = Network::none;

@@ -1,6 +1,8 @@
 // `ossa tools list` and `ossa tools call NAME [BODY]`: the registry the agent uses, outside any
 // model. `call` prints the result as JSON on stdout; the body is the second argument or, when
-// absent or "-", read from stdin (python source and patches are easier to pipe).
+// absent or "-", read from stdin (python source and patches are easier to pipe). MCP servers
+// come from the configuration file `ossa run` reads (--config FILE, else the default file):
+// `ossa tools call SERVER.TOOL JSON`.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -13,6 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/cli/command.hpp"
+#include "runtime/config.hpp"
+#include "runtime/tool_setup.hpp"
 #include "tools/browser/browser_tool.hpp"
 #include "tools/builtins.hpp"
 #include "tools/custom/tool_file.hpp"
@@ -28,6 +32,7 @@ struct Options {
   std::vector<std::string> allow;  // network policy rules for http tools and the browser
   std::string search;              // browser search backend
   std::string workspace;
+  std::string config;  // TOML file for [mcp_servers]; empty: the default file when it exists
   double timeout_s = 120;
   std::size_t max_output = 64 * 1024;
   std::size_t memory_mib = 2048;
@@ -39,6 +44,7 @@ struct Options {
 struct Built {
   ossa::tools::Registry registry;
   std::vector<std::string> errors;
+  std::vector<std::string> warnings;
 };
 
 Built build(const Options& o) {
@@ -57,6 +63,14 @@ Built build(const Options& o) {
     auto report = ossa::tools::load_tool_dir(b.registry, dir, fo);
     for (auto& e : report.errors) b.errors.push_back(std::move(e));
   }
+  ossa::runtime::Config cfg;
+  try {
+    cfg = ossa::runtime::load_config(o.config);
+  } catch (const ossa::runtime::ConfigError& e) {
+    throw ossa::cli::UsageError(e.what());
+  }
+  if (!o.workspace.empty()) cfg.workspace = o.workspace;
+  b.warnings = ossa::runtime::add_mcp_servers(b.registry, cfg);
   return b;
 }
 
@@ -68,6 +82,8 @@ void add_common(CLI::App& cmd, Options& o) {
                  "Network rule [scheme://]host[:port] for http tools and the browser; repeatable")
       ->allow_extra_args(false);
   cmd.add_option("--search", o.search, "Browser search backend: searxng:<URL> or local:<folder>");
+  cmd.add_option("--config", o.config,
+                 "Configuration file whose [mcp_servers] are started (default: ~/.config/ossa/config.toml)");
 }
 
 int list(const Options& o) {
@@ -83,15 +99,18 @@ int list(const Options& o) {
   Json out{{"tools", tools},
            {"system_tools", b.registry.system_tools()},
            {"developer_tools", b.registry.developer_tools()},
-           {"errors", b.errors}};
+           {"errors", b.errors},
+           {"warnings", b.warnings}};
   std::cout << out.dump(2) << "\n";
   for (const auto& e : b.errors) std::cerr << "ossa tools: " << e << "\n";
+  for (const auto& w : b.warnings) std::cerr << "ossa tools: " << w << "\n";
   return b.errors.empty() ? 0 : 1;
 }
 
 int call(Options o) {
   Built b = build(o);
   for (const auto& e : b.errors) std::cerr << "ossa tools: " << e << "\n";
+  for (const auto& w : b.warnings) std::cerr << "ossa tools: " << w << "\n";
   if (!o.body_given || o.body == "-")
     o.body.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   std::filesystem::path ws = o.workspace.empty() ? std::filesystem::current_path()
@@ -135,10 +154,12 @@ ossa::cli::Run setup(CLI::App& cmd) {
   CLI::App* c = cmd.add_subcommand(
       "call", "Run one tool and print its result as JSON (exit 1 when the result is an error)");
   add_common(*c, *o);
-  c->add_option("name", o->name, "Recipient, e.g. python, functions.shell, browser.search")->required();
+  c->add_option("name", o->name,
+                 "Recipient, e.g. python, functions.shell, browser.search, SERVER.TOOL (MCP)")->required();
   c->add_option("body", o->body, "Arguments JSON (or raw text for python/apply_patch); '-' or absent: stdin")
       ->each([o](const std::string&) { o->body_given = true; });
   c->add_option("--workspace", o->workspace, "Folder the tool acts in (default: current directory)");
+  l->add_option("--workspace", o->workspace, "Folder MCP servers see (default: current directory)");
   c->add_option("--timeout", o->timeout_s, "Seconds per python cell / shell command (default 120)");
   c->add_option("--max-output", o->max_output, "Bytes of output shown (default 65536)");
   c->add_option("--memory", o->memory_mib, "MiB of memory for sandboxed code (default 2048)");

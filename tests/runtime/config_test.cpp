@@ -105,3 +105,64 @@ TEST(Config, ShowPrintsTheEffectiveConfiguration) {
   EXPECT_NE(r.err.find("thread"), std::string::npos) << r.err;
   std::filesystem::remove_all(dir);
 }
+
+TEST(Config, McpServers) {
+  Config c = parse_config(R"(
+[mcp_servers.files]
+command = "node"
+args = ["server.js", "/workspace"]
+env = { LOG = "1", MODE = "x" }
+enabled_tools = ["read"]
+disabled_tools = ["write"]
+startup_timeout = 2.5
+tool_timeout = 30
+needs_approval = true
+[mcp_servers.files.sandbox]
+workspace = "read-write"
+read_only = ["/opt/node_modules"]
+memory_mib = 512
+
+[mcp_servers.remote]
+url = "https://mcp.example.com/mcp"
+headers = { Authorization = "Bearer ${MCP_TOKEN}" }
+)",
+                          "m.toml");
+  ASSERT_EQ(c.mcp_servers.size(), 2u);
+  const auto& f = c.mcp_servers[0];
+  EXPECT_EQ(f.name, "files");
+  EXPECT_EQ(f.args, (std::vector<std::string>{"server.js", "/workspace"}));
+  EXPECT_EQ(f.env.size(), 2u);
+  ASSERT_TRUE(f.enabled_tools);
+  EXPECT_EQ(*f.enabled_tools, std::vector<std::string>{"read"});
+  EXPECT_EQ(f.startup_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(f.tool_timeout, std::chrono::seconds(30));
+  EXPECT_TRUE(f.needs_approval);
+  EXPECT_TRUE(f.sandbox.workspace_writable);
+  EXPECT_EQ(f.sandbox.memory_mib, 512u);
+  const auto& r = c.mcp_servers[1];
+  EXPECT_TRUE(r.is_http());
+  EXPECT_FALSE(r.sandbox.workspace_writable);  // the default
+  // `config show` names env variables and headers but never prints their values.
+  std::string shown = to_json(c).dump();
+  EXPECT_EQ(shown.find("MCP_TOKEN"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("Authorization"), std::string::npos) << shown;
+}
+
+TEST(Config, McpServerMistakesAreErrors) {
+  auto err = [](const std::string& toml) {
+    try {
+      parse_config(toml, "m.toml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(err("[mcp_servers.a]\nargs = []\n").find("either `command`"), std::string::npos);
+  EXPECT_NE(err("[mcp_servers.a]\ncommand = \"x\"\nurl = \"http://h\"\n").find("either"), std::string::npos);
+  EXPECT_NE(err("[mcp_servers.a]\ncommand = \"x\"\ncomand = 1\n").find("mcp_servers.a.comand"), std::string::npos);
+  EXPECT_NE(err("[mcp_servers.a]\ncommand = \"x\"\nsandbox = { workspace = \"rw\" }\n").find("read-only"),
+            std::string::npos);
+  EXPECT_NE(err("[mcp_servers.a]\ncommand = \"x\"\nsandbox = { network = [\"*\"] }\n").find("no network"),
+            std::string::npos);
+  EXPECT_NE(err("[mcp_servers.\"a b\"]\ncommand = \"x\"\n").find("letters, digits"), std::string::npos);
+}
