@@ -34,16 +34,25 @@ std::vector<std::string> add_mcp_servers(tools::Registry& reg, const Config& cfg
     std::lock_guard lock(mu);
     manager = managers[key].lock();
     if (!manager) {
-      // Secrets for HTTP headers come from the environment, as for the http tools.
-      mcp::SecretLookup secret = [](std::string_view name) -> std::optional<std::string> {
-        const char* v = std::getenv(std::string(name).c_str());
-        return v ? std::optional<std::string>(v) : std::nullopt;
-      };
+      // `${NAME}` in HTTP headers: only the declared secrets, each sent only to its hosts.
+      std::shared_ptr<const tools::Secrets> secret;
+      try {
+        secret = std::make_shared<const tools::Secrets>(cfg.secrets);
+      } catch (const std::invalid_argument& e) {
+        throw ConfigError(e.what());
+      }
       manager = std::make_shared<mcp::Manager>(cfg.mcp_servers, ws, secret);
       managers[key] = manager;
     }
   }
   return mcp::add_mcp_tools(reg, manager, manager->start_all());
+}
+
+tools::ExecLimits exec_limits(const Config& cfg) {
+  tools::ExecLimits limits;
+  limits.memory_mib = static_cast<std::size_t>(cfg.sandbox_memory_mib);
+  limits.allow_degraded = cfg.sandbox_policy == "degraded";
+  return limits;
 }
 
 tools::Registry build_registry(const Config& cfg) {
@@ -67,6 +76,7 @@ tools::Registry build_registry(const Config& cfg) {
 
   tools::ToolFileOptions fo;
   fo.network_rules = cfg.network_allowlist;
+  fo.secrets = std::make_shared<const tools::Secrets>(cfg.secrets);
   std::string errors;
   for (const std::string& dir : cfg.tool_dirs) {
     std::error_code ec;

@@ -15,5 +15,8 @@ tools::Registry build_registry(const Config& cfg);
 // built from the same server configuration, and stop when the last such registry is gone.
 // Returns warnings (a server that did not start, a tool name already taken); logs nothing.
 std::vector<std::string> add_mcp_servers(tools::Registry& reg, const Config& cfg);
+// The limits every sandboxed tool (python, shell, command tools) runs under: `[sandbox]
+// memory_mib` and `policy`; the timeout is set per call.
+tools::ExecLimits exec_limits(const Config& cfg);
 
 }  // namespace ossa::runtime

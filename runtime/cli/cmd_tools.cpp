@@ -1,8 +1,6 @@
 // `ossa tools list` and `ossa tools call NAME [BODY]`: the registry the agent uses, outside any
 // model. `call` prints the result as JSON on stdout; the body is the second argument or, when
-// absent or "-", read from stdin (python source and patches are easier to pipe). MCP servers
-// come from the configuration file `ossa run` reads (--config FILE, else the default file):
-// `ossa tools call SERVER.TOOL JSON`.
+// absent or "-", read from stdin (python source and patches are easier to pipe).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -32,7 +30,7 @@ struct Options {
   std::vector<std::string> allow;  // network policy rules for http tools and the browser
   std::string search;              // browser search backend
   std::string workspace;
-  std::string config;  // TOML file for [mcp_servers]; empty: the default file when it exists
+  std::string config;  // its [secrets] and [mcp_servers] are used
   double timeout_s = 120;
   std::size_t max_output = 64 * 1024;
   std::size_t memory_mib = 2048;
@@ -47,6 +45,15 @@ struct Built {
   std::vector<std::string> warnings;
 };
 
+// The secrets `[secrets]` of the configuration file declares (the only ones `${NAME}` may use).
+std::shared_ptr<const ossa::tools::Secrets> secrets_of(const Options& o) {
+  try {
+    return std::make_shared<const ossa::tools::Secrets>(ossa::runtime::load_config(o.config).secrets);
+  } catch (const ossa::runtime::ConfigError& e) {
+    throw ossa::cli::UsageError(e.what());
+  }
+}
+
 Built build(const Options& o) {
   Built b;
   ossa::tools::add_builtin_tools(b.registry);
@@ -59,6 +66,7 @@ Built build(const Options& o) {
   ossa::net::add_http_request_tool(b.registry, hs);
   ossa::tools::ToolFileOptions fo;
   fo.network_rules = o.allow;
+  fo.secrets = secrets_of(o);
   for (const auto& dir : o.tool_dirs) {
     auto report = ossa::tools::load_tool_dir(b.registry, dir, fo);
     for (auto& e : report.errors) b.errors.push_back(std::move(e));
@@ -83,7 +91,8 @@ void add_common(CLI::App& cmd, Options& o) {
       ->allow_extra_args(false);
   cmd.add_option("--search", o.search, "Browser search backend: searxng:<URL> or local:<folder>");
   cmd.add_option("--config", o.config,
-                 "Configuration file whose [mcp_servers] are started (default: ~/.config/ossa/config.toml)");
+                 "Configuration file whose [secrets] HTTP tools may use and whose [mcp_servers] are "
+                 "started (default ~/.config/ossa/config.toml)");
 }
 
 int list(const Options& o) {
@@ -127,10 +136,7 @@ int call(Options o) {
   ctx.limits.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
   ctx.limits.max_output_bytes = o.max_output;
   ctx.limits.memory_mib = o.memory_mib;
-  ctx.secret = [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    return v ? std::optional<std::string>(v) : std::nullopt;
-  };
+  ctx.secrets = secrets_of(o);
   ossa::tools::ToolCall c;
   c.recipient = o.name;
   c.body = o.body;

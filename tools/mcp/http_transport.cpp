@@ -102,11 +102,19 @@ struct HttpTransport::State : std::enable_shared_from_this<State> {
     if (!session_id.empty()) out.emplace_back("Mcp-Session-Id", session_id);
     if (!protocol_version.empty()) out.emplace_back("MCP-Protocol-Version", protocol_version);
     for (const auto& [name, value] : cfg.headers) {
-      auto e = tools::custom::expand_secrets(value, secret ? secret : SecretLookup([](std::string_view) {
-        return std::optional<std::string>();
-      }));
+      // A secret is sent only where the configuration binds it: checked against this URL.
+      std::string why;
+      auto url = net::parse_url(cfg.url);
+      auto e = tools::custom::expand_secrets(value, [&](std::string_view n) -> std::optional<std::string> {
+        if (!secret || !url) {
+          why = "no secret `" + std::string(n) + "` is declared ([secrets." + std::string(n) + "])";
+          return std::nullopt;
+        }
+        auto v = secret->value_for(n, url->scheme, url->host, url->port, &why);
+        return v;
+      });
       if (!e.missing.empty())
-        return "header " + name + " needs the secret ${" + e.missing.front() + "}, which is not set";
+        return "header " + name + ": " + (why.empty() ? "the secret ${" + e.missing.front() + "} is not available" : why);
       if (e.text != value) sensitive.push_back(name);
       out.emplace_back(name, e.text);
     }

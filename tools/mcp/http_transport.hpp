@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "tools/mcp/server_config.hpp"
+#include "tools/secrets.hpp"
 #include "tools/mcp/transport.hpp"
 
 namespace ossa::net {
@@ -23,7 +24,8 @@ class HttpClient;
 
 namespace ossa::mcp {
 
-using SecretLookup = std::function<std::optional<std::string>(std::string_view name)>;
+// The declared secrets `${NAME}` in configured headers may use (each bound to hosts); null: none.
+using SecretLookup = std::shared_ptr<const tools::Secrets>;
 
 // The HTTP client for one server: its policy allows the URL's origin only. Throws
 // std::invalid_argument when the URL is not http(s).
