@@ -113,6 +113,7 @@ void AgentRunner::open(const OpenOptions& o) {
   so.limits = cfg_.limits;
   so.approve = cfg_.approve;
   so.need_approval = cfg_.need_approval;
+  so.protect_git = cfg_.sandbox_protect_git;
   so.workspace = cfg_.workspace.empty() ? std::filesystem::current_path()
                                         : std::filesystem::path(cfg_.workspace);
   const std::string dir = cfg_.transcript_dir.empty() ? default_transcript_dir() : cfg_.transcript_dir;

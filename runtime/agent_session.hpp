@@ -54,6 +54,7 @@ struct SessionOptions {
   ApproveMode approve = ApproveMode::ask;
   std::vector<std::string> need_approval = {"shell", "apply_patch", "http"};
   std::filesystem::path workspace = ".";
+  bool protect_git = true;  // sandbox.protect_git
   int chunk_tokens = 16;  // tokens per worker request (the scheduling quantum)
 };
 

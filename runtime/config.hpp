@@ -48,6 +48,8 @@ struct Config {
 
   std::string sandbox_policy = "default";  // default | strict | none
   int sandbox_memory_mib = 2048;
+  // .git/.hg/.svn/.jj/.ossa at the top of the workspace read-only for sandboxed code.
+  bool sandbox_protect_git = true;
   std::vector<std::string> network_allowlist;  // host[:port] the http/browser tools may reach
   // browser.search: "searxng:<base URL>", "local:<folder>", or empty ($OSSA_SEARXNG_URL, then
   // $OSSA_LOCAL_DOCS).

@@ -124,6 +124,8 @@ struct ToolContext {
   std::filesystem::path workspace;  // the folder tools act in; /mnt/data inside the sandbox
   ToolSession* session = nullptr;   // null: stateful tools keep state for this call only
   ExecLimits limits;
+  // Sandboxed code sees .git (and .hg, .svn, .jj, .ossa) of the workspace read-only.
+  bool protect_git = true;
   // Values for `${NAME}` in configured headers (API keys); read from the runtime's
   // environment or configuration, never shown to the model. Null: none available.
   std::function<std::optional<std::string>(std::string_view name)> secret;
