@@ -38,7 +38,9 @@ enum class Layout {
 const char* layout_name(Layout layout);
 
 struct LoadOptions {
-  unsigned threads = 0;  // compute threads; 0 = number of CPU cores
+  // Compute threads; 0 = the usable cores. More than the usable cores is capped to them: extra
+  // threads only contend, and a huge count (--threads 100000) exhausted the host's processes.
+  unsigned threads = 0;
   // Memory for the KV cache of all sequences together (blocks of 16 positions of one layer);
   // 0 = half the memory available at load time.
   std::uint64_t kv_memory_bytes = 0;
@@ -54,6 +56,9 @@ struct KvStats {
   std::size_t prefix_entries = 0;
   std::size_t prefix_only_blocks = 0;
 };
+
+// The cores this process may run on (its CPU affinity mask), at least 1.
+unsigned usable_cores();
 
 class ModelImpl;
 

@@ -26,6 +26,7 @@
 #include "kernels/cpu/isa.hpp"
 #include "runtime/cli/command.hpp"
 #include "runtime/cli/token_ids.hpp"
+#include "runtime/cli/load_model.hpp"
 #include "runtime/json_output.hpp"
 
 namespace {
@@ -208,10 +209,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
       throw ossa::cli::UsageError("--shared-prefix must be smaller than --prompt");
     }
     auto t0 = Clock::now();
-    ossa::engine::LoadOptions lo;
-    lo.threads = opts->threads;
-    lo.kv_memory_bytes = opts->kv_memory_mib << 20;
-    auto model = ossa::engine::Model::load(opts->model, lo);
+    auto model = ossa::cli::load_model(opts->model, opts->threads, opts->kv_memory_mib << 20);
     const double load_s = seconds_since(t0);
     // Page the weights in before timing, so prefill measures compute, not the disk.
     t0 = Clock::now();
