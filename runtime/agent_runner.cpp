@@ -116,6 +116,7 @@ void AgentRunner::open(const OpenOptions& o) {
   so.limits = cfg_.limits;
   so.approve = cfg_.approve;
   so.need_approval = cfg_.need_approval;
+  so.protect_git = cfg_.sandbox_protect_git;
   so.exec = exec_limits(cfg_);
   so.secrets = std::make_shared<const tools::Secrets>(cfg_.secrets);
   so.workspace = cfg_.workspace.empty() ? std::filesystem::current_path()

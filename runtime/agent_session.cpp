@@ -152,6 +152,7 @@ struct AgentSession::Impl {
     st->session = tool_session;
     st->ctx.executor = ex;
     st->ctx.workspace = opt.workspace;
+    st->ctx.protect_git = opt.protect_git;
     st->ctx.session = st->session.get();
     st->ctx.limits = opt.exec;
     st->ctx.limits.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);

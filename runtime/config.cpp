@@ -62,6 +62,12 @@ class TableReader {
       out = static_cast<unsigned long long>(*n->value<long long>());
     }
   }
+  void boolean(const char* key, bool& out) {
+    if (auto* n = get(key)) {
+      if (!n->is_boolean()) fail(*n, origin_, prefix_ + key, "expected true or false");
+      out = *n->value<bool>();
+    }
+  }
   void number(const char* key, double& out, double lo) {
     if (auto* n = get(key)) {
       if (!n->is_number()) fail(*n, origin_, prefix_ + key, "expected a number");
@@ -220,6 +226,7 @@ Config parse_config(const std::string& text, const std::string& origin) {
     TableReader tr(*t, "sandbox.", origin);
     tr.str("policy", c.sandbox_policy);
     tr.integer("memory_mib", c.sandbox_memory_mib, 16, 1 << 24);
+    tr.boolean("protect_git", c.sandbox_protect_git);
     tr.check_unknown();
   }
   if (const toml::table* t = r.table("network")) {
@@ -333,7 +340,10 @@ nlohmann::json to_json(const Config& c) {
         {"dirs", c.tool_dirs},
         {"approve", to_string(c.approve)},
         {"need_approval", c.need_approval}}},
-      {"sandbox", {{"policy", c.sandbox_policy}, {"memory_mib", c.sandbox_memory_mib}}},
+      {"sandbox",
+       {{"policy", c.sandbox_policy},
+        {"memory_mib", c.sandbox_memory_mib},
+        {"protect_git", c.sandbox_protect_git}}},
       {"network", {{"allowlist", c.network_allowlist}}},
       {"secrets", secrets_json(c.secrets)},
       {"search", {{"backend", c.search_backend}}},

@@ -52,6 +52,8 @@ struct Config {
   // when Landlock or cgroups are missing. Both reach every sandboxed tool with memory_mib.
   std::string sandbox_policy = "default";
   int sandbox_memory_mib = 2048;
+  // .git/.hg/.svn/.jj/.ossa at the top of the workspace read-only for sandboxed code.
+  bool sandbox_protect_git = true;
   std::vector<std::string> network_allowlist;  // host[:port] the http/browser tools may reach
   // `[secrets.NAME]`: what `${NAME}` in HTTP tool headers may use, where it is read from and
   // the hosts it may be sent to (tools/secrets.hpp). Nothing undeclared is ever expanded.

@@ -73,6 +73,10 @@ struct Policy {
   // Working directory inside; empty: workspace_mount.
   std::string cwd;
   Limits limits;
+  // Version-control and ossa metadata at the top of the workspace (.git, .hg, .svn, .jj,
+  // .ossa), when present at spawn as a directory or file, is mounted read-only inside: a hook or
+  // a `core.fsmonitor` line written there would run as the user on their next `git status`.
+  bool protect_git = true;
   // Run even when Landlock or cgroups are unavailable. Never waives namespaces or seccomp.
   bool allow_degraded = false;
 };

@@ -30,6 +30,7 @@ approve = "none"
 [sandbox]
 policy = "degraded"
 memory_mib = 512
+protect_git = false
 [network]
 allowlist = ["api.internal:8080"]
 [search]
@@ -48,6 +49,8 @@ repeat_limit = 2
   EXPECT_EQ(c.approve, ApproveMode::none);
   EXPECT_EQ(c.sandbox_policy, "degraded");
   EXPECT_EQ(c.sandbox_memory_mib, 512);
+  EXPECT_FALSE(c.sandbox_protect_git);
+  EXPECT_TRUE(Config{}.sandbox_protect_git);
   EXPECT_EQ(c.network_allowlist, (std::vector<std::string>{"api.internal:8080"}));
   EXPECT_EQ(c.search_backend, "searxng");
   EXPECT_EQ(c.limits.max_tool_rounds, 5);
