@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "engine/generate.hpp"
-#include "engine/kv_cache.hpp"
 #include "engine/model.hpp"
 #include "engine/sampler.hpp"
 #include "engine/session.hpp"
