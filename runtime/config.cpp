@@ -109,12 +109,6 @@ class TableReader {
       }
     }
   }
-  void boolean(const char* key, bool& out) {
-    if (auto* n = get(key)) {
-      if (!n->is_boolean()) fail(*n, origin_, prefix_ + key, "expected true or false");
-      out = *n->value<bool>();
-    }
-  }
   void millis(const char* key, std::chrono::milliseconds& out) {
     double s = std::chrono::duration<double>(out).count();
     number(key, s, 0.001);
