@@ -25,14 +25,7 @@ std::shared_ptr<const Model> tiny(std::uint64_t kv_bytes = 0) {
   return Model::load(ossa::test::golden_dir("tiny-a"), o);
 }
 
-std::vector<std::int32_t> pseudo_tokens(std::size_t n, std::uint32_t seed) {
-  std::vector<std::int32_t> v(n);
-  for (auto& t : v) {
-    seed = seed * 1664525u + 1013904223u;
-    t = static_cast<std::int32_t>((seed >> 8) % 1024);
-  }
-  return v;
-}
+using ossa::test::pseudo_tokens;
 
 Request prompt(std::vector<std::int32_t> p, std::size_t max_tokens) {
   Request r;
