@@ -11,6 +11,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <future>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "tools/mcp/mcp_tool.hpp"
@@ -87,15 +89,31 @@ std::vector<ServerTools> Manager::start_all() {
   return impl_->on_thread([&] { return sh->out; });
 }
 
+namespace {
+// What a call's two sides share. It holds no asio object: the caller's timer lives in the
+// caller's frame, so whichever thread drops the last reference, nothing touches an io_context
+// that may already be gone (the manager thread must never post to, or destroy a timer of, an
+// executor whose caller has left).
+struct CallWait {
+  std::mutex mu;
+  asio::steady_timer* timer = nullptr;  // null once the caller's frame is gone
+  std::optional<tools::ToolResult> result;
+};
+}  // namespace
+
 asio::awaitable<tools::ToolResult> Manager::call(std::string server, std::string tool, Json arguments,
                                                  std::chrono::milliseconds timeout, std::size_t max_bytes) {
   auto ex = co_await asio::this_coro::executor;
-  struct Wait {
-    explicit Wait(asio::any_io_executor e) : done(e, std::chrono::steady_clock::time_point::max()) {}
-    asio::steady_timer done;
-    std::optional<tools::ToolResult> result;
-  };
-  auto w = std::make_shared<Wait>(ex);
+  asio::steady_timer done(ex, std::chrono::steady_clock::time_point::max());
+  auto w = std::make_shared<CallWait>();
+  w->timer = &done;
+  struct Leave {
+    std::shared_ptr<CallWait> w;
+    ~Leave() {
+      std::lock_guard lock(w->mu);
+      w->timer = nullptr;
+    }
+  } leave{w};
   auto cancel = std::make_shared<CallCancel>();
   auto impl = impl_;
   asio::co_spawn(
@@ -109,25 +127,29 @@ asio::awaitable<tools::ToolResult> Manager::call(std::string server, std::string
           auto client = it->second;
           r = co_await client->call_tool(tool, arguments, timeout, max_bytes, cancel);
         }
+        std::lock_guard lock(w->mu);
+        if (!w->timer) co_return;  // the caller gave up (cancelled) and may be gone with its executor
         asio::post(ex, [w, r = std::move(r)]() mutable {
+          std::lock_guard held(w->mu);
+          if (!w->timer) return;
           w->result = std::move(r);
-          w->done.cancel();
+          // expires_at, not cancel: it also wakes a wait that has not started yet.
+          w->timer->expires_at(std::chrono::steady_clock::time_point::min());
         });
       },
       asio::detached);
-  if (!w->result) {
-    boost::system::error_code ec;
-    co_await w->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  boost::system::error_code ec;
+  co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  {
+    std::lock_guard lock(w->mu);
+    if (w->result) co_return std::move(*w->result);
   }
-  if (!w->result) {
-    // Our awaiter was cancelled (the turn was): tell the server and stop waiting.
-    asio::post(impl->io, [cancel] { cancel->cancel(); });
-    tools::ToolResult r = tools::ToolResult::failure("The call to `" + tool + "` on the MCP server `" +
-                                                     server + "` was cancelled.");
-    r.metadata["cancelled"] = true;
-    co_return r;
-  }
-  co_return std::move(*w->result);
+  // Our awaiter was cancelled (the turn was): tell the server and stop waiting.
+  asio::post(impl->io, [cancel] { cancel->cancel(); });
+  tools::ToolResult r = tools::ToolResult::failure("The call to `" + tool + "` on the MCP server `" + server +
+                                                   "` was cancelled.");
+  r.metadata["cancelled"] = true;
+  co_return r;
 }
 
 void Manager::stop(const std::string& server) {
