@@ -17,6 +17,8 @@ class EngineTokenSource final : public TokenSource {
                     const engine::SamplingParams& sampling);
   std::size_t set_context(std::span<const TokenId> prompt) override;
   std::optional<TokenId> next_token() override;
+  // A new sampler (the server applies each request's temperature, top_p and seed).
+  void set_sampling(const engine::SamplingParams& sampling) { sampler_ = engine::Sampler(sampling); }
 
  private:
   engine::Session session_;
