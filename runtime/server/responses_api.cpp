@@ -184,8 +184,9 @@ ResponsesRequest parse_responses_request(const Json& body, const MappingContext&
       } else if (type == "function_call_output") {
         std::string id = string_field(it, "call_id", p);
         const Json& output = field(it, "output");
-        std::string out = output.is_string() ? output.get<std::string>()
-                                             : content_text(output, p + ".output");
+        std::string out = output.is_string()                                  ? output.get<std::string>()
+                          : output.is_object() && field(output, "text").is_string() ? output["text"].get<std::string>()
+                                                                                    : content_text(output, p + ".output");
         auto found = call_names.find(id);
         std::string name = found != call_names.end() ? found->second : last_call_name(parts.messages);
         if (name.empty())

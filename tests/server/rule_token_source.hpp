@@ -20,6 +20,7 @@ namespace ossa::test {
 struct Rule {
   std::string when;
   std::string reply;
+  std::string context;  // when set, must also occur somewhere in the whole prompt
 };
 
 struct RuleStats {
@@ -54,7 +55,8 @@ class RuleTokenSource final : public runtime::TokenSource {
     std::string last = at == std::string::npos ? text : text.substr(at);
     std::string reply = "<|channel|>final<|message|>no rule matched<|return|>";
     for (const Rule& r : *rules_)
-      if (last.find(r.when) != std::string::npos) {
+      if (last.find(r.when) != std::string::npos &&
+          (r.context.empty() || text.find(r.context) != std::string::npos)) {
         reply = r.reply;
         break;
       }

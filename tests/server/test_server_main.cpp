@@ -1,6 +1,6 @@
 // `ossa serve` over a scripted model (RuleTokenSource) for the end-to-end client tests: the
 // same flags and server as the production command, plus --script FILE, a JSON array of
-// {"when": text, "reply": harmony text} rules, and --per-token-us to pace the tokens.
+// {"when": text, "reply": harmony text, "context": text} rules, and --per-token-us to pace the tokens.
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
     ss << f.rdbuf();
     auto rules_json = nlohmann::json::parse(ss.str());
     std::vector<ossa::test::Rule> rules;
-    for (const auto& r : rules_json) rules.push_back({r.value("when", ""), r.at("reply")});
+    for (const auto& r : rules_json)
+      rules.push_back({r.value("when", ""), r.at("reply"), r.value("context", "")});
     ossa::server::ServeSetup s = ossa::server::prepare_serve(flags, "ossa-test");
     ossa::test::RuleSourceFactory factory(rules, std::chrono::microseconds(per_token_us));
     return ossa::server::serve(s, factory);
