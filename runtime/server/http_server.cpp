@@ -447,7 +447,10 @@ struct HttpServer::Impl {
     }
     if (path == "/metrics") {
       need(http::verb::get);
-      return make_response(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8",
+      timespec cpu{};
+      ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);  // this runs on the event-loop thread
+      double io_cpu = static_cast<double>(cpu.tv_sec) + static_cast<double>(cpu.tv_nsec) * 1e-9;
+      return make_response(200, metrics.render(io_cpu), "text/plain; version=0.0.4; charset=utf-8",
                            req.version(), keep);
     }
     if (path == "/v1/models") {

@@ -97,7 +97,7 @@ void Metrics::set_gauges(int queued, int running, std::int64_t kv_tokens, int sl
   slots_ = slots;
 }
 
-std::string Metrics::render() const {
+std::string Metrics::render(double io_cpu_seconds) const {
   std::lock_guard lk(mu_);
   std::string o;
   o += "# HELP ossa_http_requests_total HTTP requests by route and status code.\n"
@@ -124,6 +124,9 @@ std::string Metrics::render() const {
        "the engine (parse, encode, write).\n"
        "# TYPE ossa_server_overhead_per_token_seconds histogram\n";
   overhead_.render(o, "ossa_server_overhead_per_token_seconds");
+  o += "# HELP ossa_server_io_cpu_seconds_total CPU time of the server's event-loop thread.\n"
+       "# TYPE ossa_server_io_cpu_seconds_total counter\nossa_server_io_cpu_seconds_total " +
+       num(io_cpu_seconds) + "\n";
   o += "# HELP ossa_queue_depth Requests waiting for a generation slot.\n"
        "# TYPE ossa_queue_depth gauge\nossa_queue_depth " + std::to_string(queued_) + "\n";
   o += "# HELP ossa_running_sequences Requests generating now.\n"

@@ -39,7 +39,9 @@ class Metrics {
   void overhead_per_token(double seconds);
   void tool_call(const std::string& tool, const std::string& outcome);
   void set_gauges(int queued, int running, std::int64_t kv_tokens, int slots);
-  std::string render() const;
+  // `io_cpu_seconds`: CPU time of the server's event-loop thread so far (all HTTP, mapping,
+  // parsing and encoding work happens there; the engine runs on its own threads).
+  std::string render(double io_cpu_seconds = 0) const;
 
  private:
   mutable std::mutex mu_;

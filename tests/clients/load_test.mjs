@@ -12,6 +12,8 @@ const seconds = arg('--seconds', 10);
 const body = JSON.stringify({
   model: 'ossa-test', stream: true, messages: [{ role: 'user', content: 'load test' }],
 });
+const metricValue = (text, name) => Number((text.match(new RegExp(`^${name} (\\S+)$`, 'm')) ?? [])[1] ?? NaN);
+const before = await (await fetch(`${base}/metrics`)).text();
 const ttft = [];
 let requests = 0, errors = 0, tokens = 0;
 const firstErrors = [];
@@ -52,7 +54,8 @@ async function worker() {
 await Promise.all(Array.from({ length: clients }, worker));
 
 const metrics = await (await fetch(`${base}/metrics`)).text();
-const value = (name) => Number((metrics.match(new RegExp(`^${name} (\\S+)$`, 'm')) ?? [])[1] ?? NaN);
+const value = (name) => metricValue(metrics, name);
+const delta = (name) => value(name) - metricValue(before, name);
 const buckets = [...metrics.matchAll(/^ossa_server_overhead_per_token_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)]
   .map((m) => [Number(m[1]), Number(m[2])]);
 const count = value('ossa_server_overhead_per_token_seconds_count');
@@ -62,6 +65,9 @@ const pct = (q) => ttft.length ? ttft[Math.min(ttft.length - 1, Math.floor(q * t
 console.log(JSON.stringify({
   clients, seconds, requests, errors, streamed_deltas: tokens, first_errors: firstErrors,
   ttft_ms: { p50: +pct(0.5).toFixed(2), p99: +pct(0.99).toFixed(2) },
+  // The event-loop thread's CPU time over the run per generated token: everything the server
+  // does besides the engine (HTTP, mapping, prompt rendering, parsing, encoding, writing).
+  server_cpu_us_per_token: +(delta('ossa_server_io_cpu_seconds_total') / delta('ossa_generated_tokens_total') * 1e6).toFixed(2),
   server_overhead_us_per_token: {
     mean: +(value('ossa_server_overhead_per_token_seconds_sum') / count * 1e6).toFixed(2),
     p50_bucket_le: bucketQuantile(0.5), p99_bucket_le: bucketQuantile(0.99),

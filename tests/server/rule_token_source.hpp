@@ -18,6 +18,8 @@
 namespace ossa::test {
 
 struct Rule {
+  Rule(std::string w, std::string r, std::string c = {})
+      : when(std::move(w)), reply(std::move(r)), context(std::move(c)) {}
   std::string when;
   std::string reply;
   std::string context;  // when set, must also occur somewhere in the whole prompt
