@@ -1,5 +1,6 @@
 #include "engine/model.hpp"
 
+#include <sched.h>
 #include <sys/mman.h>
 
 #include <mutex>
@@ -21,10 +22,21 @@ ModelImpl::ModelImpl(Checkpoint ck, unsigned n_threads)
 Model::Model(std::unique_ptr<ModelImpl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
+unsigned usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
+  unsigned n = std::thread::hardware_concurrency();
+  return n ? n : 1;
+}
+
 std::shared_ptr<const Model> Model::load(const std::filesystem::path& dir, const LoadOptions& options) {
+  const unsigned cores = usable_cores();
   unsigned threads = options.threads;
-  if (threads == 0) threads = std::thread::hardware_concurrency();
-  if (threads == 0) threads = 1;
+  if (threads == 0 || threads > cores) threads = cores;
   auto impl = std::make_unique<ModelImpl>(Checkpoint::open(dir), threads);
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }

@@ -31,8 +31,13 @@ enum class Layout {
 const char* layout_name(Layout layout);
 
 struct LoadOptions {
-  unsigned threads = 0;  // compute threads; 0 = number of CPU cores
+  // Compute threads; 0 = the usable cores. More than the usable cores is capped to them: extra
+  // threads only contend, and a huge count (--threads 100000) exhausted the host's processes.
+  unsigned threads = 0;
 };
+
+// The cores this process may run on (its CPU affinity mask), at least 1.
+unsigned usable_cores();
 
 class ModelImpl;
 

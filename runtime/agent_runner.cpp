@@ -68,6 +68,9 @@ std::shared_ptr<const engine::Model> load_model(const Config& cfg, bool progress
   if (ticker.joinable()) ticker.join();
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (tty) std::fputs("\r\x1b[K", stderr);
+  if (static_cast<unsigned>(cfg.threads) > model->threads())
+    log::warn("threads = ", cfg.threads, " is more than the ", model->threads(),
+              " usable cores; using ", model->threads());
   log::info("model ", cfg.model, " loaded in ", s, " s (", model->config().num_layers, " layers, ",
             model->weight_bytes() / (1024.0 * 1024 * 1024), " GiB mapped, ", model->threads(),
             " threads)");
@@ -113,6 +116,8 @@ void AgentRunner::open(const OpenOptions& o) {
   so.limits = cfg_.limits;
   so.approve = cfg_.approve;
   so.need_approval = cfg_.need_approval;
+  so.exec = exec_limits(cfg_);
+  so.secrets = std::make_shared<const tools::Secrets>(cfg_.secrets);
   so.workspace = cfg_.workspace.empty() ? std::filesystem::current_path()
                                         : std::filesystem::path(cfg_.workspace);
   const std::string dir = cfg_.transcript_dir.empty() ? default_transcript_dir() : cfg_.transcript_dir;

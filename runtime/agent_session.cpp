@@ -153,11 +153,9 @@ struct AgentSession::Impl {
     st->ctx.executor = ex;
     st->ctx.workspace = opt.workspace;
     st->ctx.session = st->session.get();
+    st->ctx.limits = opt.exec;
     st->ctx.limits.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
-    st->ctx.secret = [](std::string_view name) -> std::optional<std::string> {
-      const char* v = std::getenv(std::string(name).c_str());
-      return v ? std::optional<std::string>(v) : std::nullopt;
-    };
+    st->ctx.secrets = opt.secrets;
     auto sig = std::make_shared<asio::cancellation_signal>();
     tool_cancel = sig;
     asio::co_spawn(

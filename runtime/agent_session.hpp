@@ -54,6 +54,8 @@ struct SessionOptions {
   ApproveMode approve = ApproveMode::ask;
   std::vector<std::string> need_approval = {"shell", "apply_patch", "http"};
   std::filesystem::path workspace = ".";
+  tools::ExecLimits exec;  // sandboxed tools' limits (memory, policy); timeout set per call
+  std::shared_ptr<const tools::Secrets> secrets;  // declared `${NAME}` secrets; null: none
   int chunk_tokens = 16;  // tokens per worker request (the scheduling quantum)
 };
 

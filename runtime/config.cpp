@@ -114,7 +114,12 @@ void check_choice(const std::string& what, const std::string& v,
 
 void validate(const Config& c) {
   check_choice("reasoning", c.reasoning, {"low", "medium", "high"});
-  check_choice("sandbox.policy", c.sandbox_policy, {"default", "strict", "none"});
+  check_choice("sandbox.policy", c.sandbox_policy, {"default", "degraded"});
+  try {
+    tools::Secrets check(c.secrets);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
   if (c.threads < 0) throw ConfigError("threads: must be >= 0");
   if (c.temperature < 0) throw ConfigError("temperature: must be >= 0");
   if (c.limits.max_tool_rounds < 0) throw ConfigError("limits.max_tool_rounds: must be >= 0");
@@ -222,6 +227,19 @@ Config parse_config(const std::string& text, const std::string& origin) {
     tr.strings("allowlist", c.network_allowlist);
     tr.check_unknown();
   }
+  if (const toml::table* t = r.table("secrets")) {
+    for (const auto& [k, v] : *t) {
+      tools::SecretSpec spec;
+      spec.name = std::string(k.str());
+      const std::string key = "secrets." + spec.name;
+      if (!v.is_table()) fail(v, origin, key, "expected a table: env = \"VAR\", hosts = [...]");
+      TableReader tr(*v.as_table(), key + ".", origin);
+      tr.str("env", spec.env);
+      tr.strings("hosts", spec.hosts);
+      tr.check_unknown();
+      c.secrets.push_back(std::move(spec));
+    }
+  }
   if (const toml::table* t = r.table("search")) {
     TableReader tr(*t, "search.", origin);
     tr.str("backend", c.search_backend);
@@ -288,6 +306,16 @@ void apply_overrides(Config& c, const ConfigOverrides& o) {
   validate(c);
 }
 
+namespace {
+// Names, sources and bindings; never a value.
+nlohmann::json secrets_json(const std::vector<tools::SecretSpec>& specs) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& s : specs)
+    out[s.name] = {{"env", s.env.empty() ? s.name : s.env}, {"hosts", s.hosts}};
+  return out;
+}
+}  // namespace
+
 nlohmann::json to_json(const Config& c) {
   using nlohmann::json;
   return json{
@@ -307,6 +335,7 @@ nlohmann::json to_json(const Config& c) {
         {"need_approval", c.need_approval}}},
       {"sandbox", {{"policy", c.sandbox_policy}, {"memory_mib", c.sandbox_memory_mib}}},
       {"network", {{"allowlist", c.network_allowlist}}},
+      {"secrets", secrets_json(c.secrets)},
       {"search", {{"backend", c.search_backend}}},
       {"limits",
        {{"max_tool_rounds", c.limits.max_tool_rounds},

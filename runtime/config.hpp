@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/secrets.hpp"
+
 namespace ossa::runtime {
 
 struct ConfigError : std::runtime_error {
@@ -46,9 +48,14 @@ struct Config {
   ApproveMode approve = ApproveMode::ask;
   std::vector<std::string> need_approval = {"shell", "apply_patch", "http"};
 
-  std::string sandbox_policy = "default";  // default | strict | none
+  // default: every sandbox layer required; degraded: run on namespaces, seccomp and rlimits
+  // when Landlock or cgroups are missing. Both reach every sandboxed tool with memory_mib.
+  std::string sandbox_policy = "default";
   int sandbox_memory_mib = 2048;
   std::vector<std::string> network_allowlist;  // host[:port] the http/browser tools may reach
+  // `[secrets.NAME]`: what `${NAME}` in HTTP tool headers may use, where it is read from and
+  // the hosts it may be sent to (tools/secrets.hpp). Nothing undeclared is ever expanded.
+  std::vector<tools::SecretSpec> secrets;
   // browser.search: "searxng:<base URL>", "local:<folder>", or empty ($OSSA_SEARXNG_URL, then
   // $OSSA_LOCAL_DOCS).
   std::string search_backend;

@@ -11,6 +11,13 @@
 
 namespace ossa::runtime {
 
+tools::ExecLimits exec_limits(const Config& cfg) {
+  tools::ExecLimits limits;
+  limits.memory_mib = static_cast<std::size_t>(cfg.sandbox_memory_mib);
+  limits.allow_degraded = cfg.sandbox_policy == "degraded";
+  return limits;
+}
+
 tools::Registry build_registry(const Config& cfg) {
   tools::Registry reg;
   tools::BuiltinOptions bo;
@@ -32,6 +39,7 @@ tools::Registry build_registry(const Config& cfg) {
 
   tools::ToolFileOptions fo;
   fo.network_rules = cfg.network_allowlist;
+  fo.secrets = std::make_shared<const tools::Secrets>(cfg.secrets);
   std::string errors;
   for (const std::string& dir : cfg.tool_dirs) {
     std::error_code ec;

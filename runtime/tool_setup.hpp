@@ -10,4 +10,8 @@ namespace ossa::runtime {
 // Throws ConfigError for an unreadable or invalid tool file.
 tools::Registry build_registry(const Config& cfg);
 
+// The limits every sandboxed tool (python, shell, command tools) runs under: `[sandbox]
+// memory_mib` and `policy`; the timeout is set per call.
+tools::ExecLimits exec_limits(const Config& cfg);
+
 }  // namespace ossa::runtime

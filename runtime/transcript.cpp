@@ -25,11 +25,19 @@ long long now_ms() {
 }
 
 TranscriptContents read_transcript(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw TranscriptError(path + ": cannot open transcript");
-  std::ostringstream s;
-  s << in.rdbuf();
-  const std::string data = s.str();
+  // Never through a link: a transcript folder inside the workspace is writable by sandboxed
+  // code, which could point a transcript at another file.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) throw TranscriptError(path + ": cannot open transcript: " + errno_text());
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
 
   TranscriptContents out;
   std::size_t pos = 0;
@@ -93,7 +101,7 @@ TranscriptWriter TranscriptWriter::create(const std::string& path) {
   std::error_code ec;
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
   if (ec) throw TranscriptError(p.parent_path().string() + ": cannot create folder: " + ec.message());
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) throw TranscriptError(path + ": cannot create transcript: " + errno_text());
   // The new directory entry must survive a crash too.
   if (p.has_parent_path()) {
@@ -108,7 +116,7 @@ TranscriptWriter TranscriptWriter::create(const std::string& path) {
 
 TranscriptWriter TranscriptWriter::open_existing(const std::string& path) {
   TranscriptContents c = read_transcript(path);
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) throw TranscriptError(path + ": cannot open transcript: " + errno_text());
   if (c.torn_tail) {
     if (::ftruncate(fd, static_cast<off_t>(c.valid_bytes)) != 0) {

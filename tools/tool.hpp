@@ -23,6 +23,8 @@
 #include <string>
 #include <string_view>
 
+#include "tools/secrets.hpp"
+
 namespace ossa::tools {
 
 // Tool schemas and arguments keep their key order: the order of properties is the order the
@@ -115,6 +117,9 @@ struct ExecLimits {
   int max_processes = 256;
   std::size_t max_output_bytes = 64 * 1024;  // what the model is shown at most
   std::size_t max_file_mib = 1024;           // largest file the code may write
+  // Run when Landlock or cgroups are unavailable, on namespaces, seccomp and rlimits alone
+  // (`[sandbox] policy = "degraded"`). Never waives namespaces or seccomp.
+  bool allow_degraded = false;
 };
 
 // Where and with what a call runs. Owned by the caller (the runtime's session, `ossa tools
@@ -124,9 +129,9 @@ struct ToolContext {
   std::filesystem::path workspace;  // the folder tools act in; /mnt/data inside the sandbox
   ToolSession* session = nullptr;   // null: stateful tools keep state for this call only
   ExecLimits limits;
-  // Values for `${NAME}` in configured headers (API keys); read from the runtime's
-  // environment or configuration, never shown to the model. Null: none available.
-  std::function<std::optional<std::string>(std::string_view name)> secret;
+  // The secrets `${NAME}` in HTTP headers may use (declared in the configuration, each bound
+  // to its hosts; never shown to the model). Null: none declared.
+  std::shared_ptr<const Secrets> secrets;
 };
 
 class Tool {

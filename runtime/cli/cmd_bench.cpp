@@ -19,6 +19,7 @@
 #include "engine/session.hpp"
 #include "kernels/cpu/isa.hpp"
 #include "runtime/cli/command.hpp"
+#include "runtime/cli/load_model.hpp"
 #include "runtime/json_output.hpp"
 
 namespace {
@@ -89,7 +90,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
   cmd.add_option("--seed", opts->seed, "Seed for the prompt ids");
   return [opts] {
     auto t0 = Clock::now();
-    auto model = ossa::engine::Model::load(opts->model, {opts->threads});
+    auto model = ossa::cli::load_model(opts->model, opts->threads);
     const double load_s = seconds_since(t0);
     // Page the weights in before timing, so prefill measures compute, not the disk.
     t0 = Clock::now();

@@ -9,6 +9,7 @@
 #include "engine/model.hpp"
 #include "engine/session.hpp"
 #include "runtime/cli/command.hpp"
+#include "runtime/cli/load_model.hpp"
 #include "runtime/cli/token_ids.hpp"
 #include "runtime/json_output.hpp"
 
@@ -38,7 +39,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
     auto prompt = ossa::cli::parse_token_ids(opts->tokens, "--tokens");
     if (prompt.empty()) throw ossa::cli::UsageError("--tokens: give at least one token id");
     auto stop = ossa::cli::parse_token_ids(*stop_text, "--stop");
-    auto model = ossa::engine::Model::load(opts->model, {opts->threads});
+    auto model = ossa::cli::load_model(opts->model, opts->threads);
     ossa::engine::Session session(model);
     session.append(prompt);
     ossa::engine::Sampler sampler(opts->sampling);

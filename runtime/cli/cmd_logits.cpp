@@ -8,6 +8,7 @@
 #include "engine/model.hpp"
 #include "engine/session.hpp"
 #include "runtime/cli/command.hpp"
+#include "runtime/cli/load_model.hpp"
 #include "runtime/cli/token_ids.hpp"
 #include "runtime/json_output.hpp"
 
@@ -33,7 +34,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
   cmd.add_option("--threads", opts->threads, "Compute threads (default: cores)");
   return [opts] {
     auto tokens = parse_tokens(opts->tokens);
-    auto model = ossa::engine::Model::load(opts->model, {opts->threads});
+    auto model = ossa::cli::load_model(opts->model, opts->threads);
     ossa::engine::Session session(model);
     const auto V = static_cast<std::size_t>(model->config().vocab_size);
     nlohmann::json rows = nlohmann::json::array();

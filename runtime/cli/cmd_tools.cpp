@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/cli/command.hpp"
+#include "runtime/config.hpp"
 #include "tools/browser/browser_tool.hpp"
 #include "tools/builtins.hpp"
 #include "tools/custom/tool_file.hpp"
@@ -28,6 +29,7 @@ struct Options {
   std::vector<std::string> allow;  // network policy rules for http tools and the browser
   std::string search;              // browser search backend
   std::string workspace;
+  std::string config;  // only its [secrets] are used
   double timeout_s = 120;
   std::size_t max_output = 64 * 1024;
   std::size_t memory_mib = 2048;
@@ -41,6 +43,15 @@ struct Built {
   std::vector<std::string> errors;
 };
 
+// The secrets `[secrets]` of the configuration file declares (the only ones `${NAME}` may use).
+std::shared_ptr<const ossa::tools::Secrets> secrets_of(const Options& o) {
+  try {
+    return std::make_shared<const ossa::tools::Secrets>(ossa::runtime::load_config(o.config).secrets);
+  } catch (const ossa::runtime::ConfigError& e) {
+    throw ossa::cli::UsageError(e.what());
+  }
+}
+
 Built build(const Options& o) {
   Built b;
   ossa::tools::add_builtin_tools(b.registry);
@@ -53,6 +64,7 @@ Built build(const Options& o) {
   ossa::net::add_http_request_tool(b.registry, hs);
   ossa::tools::ToolFileOptions fo;
   fo.network_rules = o.allow;
+  fo.secrets = secrets_of(o);
   for (const auto& dir : o.tool_dirs) {
     auto report = ossa::tools::load_tool_dir(b.registry, dir, fo);
     for (auto& e : report.errors) b.errors.push_back(std::move(e));
@@ -68,6 +80,8 @@ void add_common(CLI::App& cmd, Options& o) {
                  "Network rule [scheme://]host[:port] for http tools and the browser; repeatable")
       ->allow_extra_args(false);
   cmd.add_option("--search", o.search, "Browser search backend: searxng:<URL> or local:<folder>");
+  cmd.add_option("--config", o.config,
+                 "Configuration file whose [secrets] HTTP tools may use (default ~/.config/ossa/config.toml)");
 }
 
 int list(const Options& o) {
@@ -108,10 +122,7 @@ int call(Options o) {
   ctx.limits.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
   ctx.limits.max_output_bytes = o.max_output;
   ctx.limits.memory_mib = o.memory_mib;
-  ctx.secret = [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    return v ? std::optional<std::string>(v) : std::nullopt;
-  };
+  ctx.secrets = secrets_of(o);
   ossa::tools::ToolCall c;
   c.recipient = o.name;
   c.body = o.body;

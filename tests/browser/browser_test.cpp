@@ -1,10 +1,12 @@
 #include "tools/browser/browser.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -240,6 +242,46 @@ TEST(LocalDocs, Bm25SearchOpenAndRelativeLinks) {
   }
   // Without a web client, http URLs are refused politely.
   EXPECT_NE(b.open({std::string("http://example.com/")}).text.find("web access is not enabled"), std::string::npos);
+}
+
+// Issue 17, item 5, as attacked: a link to a host file placed in the docs folder (sandboxed
+// code can write one into the workspace) put that file's contents in search snippets. Only
+// regular files beneath the folder are indexed or opened; links, to files or folders, are not.
+TEST(LocalDocs, LinksInTheFolderAreNeitherIndexedNorOpened) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::temp_directory_path() / ("ossa-docs-link-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  const fs::path docs = base / "docs", host = base / "host";
+  fs::create_directories(docs / "guide");
+  fs::create_directories(host / "secrets");
+  std::ofstream(docs / "guide" / "intro.md") << "# Widget intro\nThe widget server starts.\n";
+  std::ofstream(host / "shadow.txt") << "root:zebrasecret42:19000:0:99999:7:::\n";
+  std::ofstream(host / "secrets" / "keys.md") << "# Keys\nzebrasecret42 lives here\n";
+  fs::create_symlink(host / "shadow.txt", docs / "shadow.txt");
+  fs::create_symlink(host / "shadow.txt", docs / "guide" / "notes.txt");
+  fs::create_directory_symlink(host / "secrets", docs / "more");
+
+  auto backend = std::make_shared<LocalDocsBackend>(docs.string());
+  EXPECT_EQ(backend->document_count(), 1u);
+  std::vector<SearchHit> hits;
+  std::string err;
+  ASSERT_TRUE(backend->search("zebrasecret42 root", 10, &hits, &err)) << err;
+  for (const auto& h : hits) ADD_FAILURE() << "indexed through a link: " << h.url << ": " << h.snippet;
+  ASSERT_TRUE(backend->search("widget", 10, &hits, &err)) << err;
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].url, "localdocs://docs/guide/intro.md");
+  for (const char* url : {"localdocs://docs/shadow.txt", "localdocs://docs/guide/notes.txt",
+                          "localdocs://docs/more/keys.md"}) {
+    auto f = backend->fetch(url);
+    ASSERT_TRUE(f.has_value()) << url;
+    EXPECT_FALSE(f->error.empty()) << url << " was opened through a link";
+    if (f->page) {
+      EXPECT_EQ(f->page->text.find("zebrasecret42"), std::string::npos) << url;
+    }
+  }
+  auto ok = backend->fetch("localdocs://docs/guide/intro.md");
+  ASSERT_TRUE(ok && ok->error.empty());
+  fs::remove_all(base);
 }
 
 TEST(BrowserTool, RegistryDispatchKeepsThePageStackPerSession) {

@@ -1,5 +1,6 @@
 // The engine's commands from the outside: `ossa logits`, `generate`, `model info/synth`.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -80,4 +81,27 @@ TEST(EngineCli, ErrorsAreMessagesNotCrashes) {
   EXPECT_NE(r.err.find("vocabulary"), std::string::npos) << r.err;
   r = run_ossa({"model", "synth", "--preset", "7b", "--out", "/tmp/x"});
   EXPECT_EQ(r.exit_code, 2);
+}
+
+// Issue 17, item 10: `--threads 100000` started 32k threads and made fork fail host-wide. The
+// engine caps threads at the usable cores (the affinity mask) and the command warns.
+TEST(EngineCli, ThreadsAreCappedAtTheUsableCores) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof set, &set), 0);
+  const int cores = CPU_COUNT(&set);
+  const std::string model = ossa::test::golden_dir("tiny-a").string();
+  for (int asked : {cores + 3, 100000}) {
+    auto r = run_ossa({"bench", "--model", model, "--prompt", "2", "--gen", "1", "--threads",
+                       std::to_string(asked)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    // ASSERT: an uncapped engine must not go on to start 100000 threads.
+    ASSERT_EQ(j["threads"].get<int>(), cores) << "asked for " << asked;
+    EXPECT_NE(r.err.find("usable cores"), std::string::npos) << r.err;
+  }
+  auto r = run_ossa({"bench", "--model", model, "--prompt", "2", "--gen", "1", "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["threads"].get<int>(), 1);
+  EXPECT_EQ(r.err.find("usable cores"), std::string::npos) << r.err;
 }

@@ -97,3 +97,58 @@ TEST(NetworkPolicy, IpLiteralRules) {
   EXPECT_FALSE(p.check_target("http", "::1", 8081));
   EXPECT_FALSE(p.check_target("http", "localhost", 5555));
 }
+
+// Issue 17, item 8: `--allow 0.0.0.0/0` let http_request read http://127.0.0.1/ and a broad CIDR
+// covered the metadata address. A CIDR names a special address only when it lies inside the
+// address's special range.
+TEST(NetworkPolicy, BroadCidrsDoNotCoverSpecialAddresses) {
+  NetworkPolicy everything({"0.0.0.0/0:*", "[::]/0:*"});
+  for (const char* ip : {"127.0.0.1", "169.254.169.254", "10.0.0.1", "192.168.1.1", "0.0.0.0",
+                         "::1", "::ffff:127.0.0.1", "fd00:ec2::254", "fe80::1"}) {
+    auto d = everything.check_address("http", ip, 80, ip);
+    EXPECT_FALSE(d) << ip;
+    EXPECT_NE(d.message.find("is not inside the"), std::string::npos) << d.message;
+  }
+  EXPECT_TRUE(everything.check_address("http", "example.com", 80, "93.184.216.34"));
+  EXPECT_TRUE(everything.check_address("http", "example.com", 80, "2606:2800:220:1::1"));
+
+  NetworkPolicy loopback({"127.0.0.0/8:*"});
+  EXPECT_TRUE(loopback.check_address("http", "127.0.0.1", 80, "127.0.0.1"));
+  EXPECT_TRUE(loopback.check_address("http", "localhost", 80, "127.0.0.2"));
+  EXPECT_FALSE(loopback.check_address("http", "x", 80, "10.0.0.1"));
+  EXPECT_TRUE(NetworkPolicy({"127.0.0.1/32:*"}).check_address("http", "h", 80, "127.0.0.1"));
+  EXPECT_FALSE(NetworkPolicy({"126.0.0.0/7:*"}).check_address("http", "h", 80, "127.0.0.1"));
+
+  // Private ranges: the /8 or anything inside it, not a supernet.
+  EXPECT_TRUE(NetworkPolicy({"10.0.0.0/8:*"}).check_address("http", "h", 80, "10.1.2.3"));
+  EXPECT_TRUE(NetworkPolicy({"10.1.0.0/16:*"}).check_address("http", "h", 80, "10.1.2.3"));
+  EXPECT_FALSE(NetworkPolicy({"8.0.0.0/5:*"}).check_address("http", "h", 80, "10.1.2.3"));
+
+  // The metadata address sits inside link-local: only a rule naming it exactly opens it.
+  EXPECT_FALSE(NetworkPolicy({"169.254.0.0/16:*"}).check_address("http", "h", 80, "169.254.169.254"));
+  EXPECT_TRUE(NetworkPolicy({"169.254.0.0/16:*"}).check_address("http", "h", 80, "169.254.1.1"));
+  EXPECT_TRUE(NetworkPolicy({"169.254.169.254:*"}).check_address("http", "h", 80, "169.254.169.254"));
+
+  // The same for the IPv6 forms that embed an IPv4 address.
+  EXPECT_FALSE(NetworkPolicy({"[64:ff9b::]/96:*"}).check_address("http", "h", 80, "64:ff9b::a9fe:a9fe"));
+  EXPECT_FALSE(NetworkPolicy({"[::ffff:0:0]/96:*"}).check_address("http", "h", 80, "::ffff:127.0.0.1"));
+  EXPECT_TRUE(NetworkPolicy({"[::ffff:0:0]/96:*"}).check_address("http", "h", 80, "::ffff:93.184.216.34"));
+  EXPECT_TRUE(NetworkPolicy({"[fd00::]/8:*"}).check_address("http", "h", 80, "fd00::5"));
+  EXPECT_FALSE(NetworkPolicy({"[fc00::]/6:*"}).check_address("http", "h", 80, "fd00::5"));
+}
+
+// `::/0` was refused as a bracket-less IPv6 address; it is an IPv6 CIDR.
+TEST(NetworkPolicy, BareIpv6CidrsParse) {
+  std::string err;
+  auto any6 = NetworkPolicy::parse({"::/0"}, &err);
+  ASSERT_TRUE(any6) << err;
+  EXPECT_FALSE(any6->empty());
+  EXPECT_TRUE(any6->check_target("https", "2606:2800:220:1::1", 443));
+  EXPECT_FALSE(any6->check_target("https", "2606:2800:220:1::1", 8443));
+  EXPECT_FALSE(any6->check_address("https", "h", 443, "::1"));
+  auto ula = NetworkPolicy::parse({"fd00::/8:*"}, &err);
+  ASSERT_TRUE(ula) << err;
+  EXPECT_TRUE(ula->check_address("http", "h", 1234, "fd00::5"));
+  EXPECT_FALSE(NetworkPolicy::parse({"::1:80"}, &err));  // still ambiguous without brackets
+  EXPECT_FALSE(NetworkPolicy::parse({"::/129"}, &err));
+}

@@ -28,7 +28,7 @@ enabled = ["python", "shell"]
 dirs = ["/etc/ossa/tools"]
 approve = "none"
 [sandbox]
-policy = "strict"
+policy = "degraded"
 memory_mib = 512
 [network]
 allowlist = ["api.internal:8080"]
@@ -46,7 +46,7 @@ repeat_limit = 2
   EXPECT_EQ(c.temperature, 0.0);
   EXPECT_EQ(c.tools, (std::vector<std::string>{"python", "shell"}));
   EXPECT_EQ(c.approve, ApproveMode::none);
-  EXPECT_EQ(c.sandbox_policy, "strict");
+  EXPECT_EQ(c.sandbox_policy, "degraded");
   EXPECT_EQ(c.sandbox_memory_mib, 512);
   EXPECT_EQ(c.network_allowlist, (std::vector<std::string>{"api.internal:8080"}));
   EXPECT_EQ(c.search_backend, "searxng");
@@ -104,4 +104,35 @@ TEST(Config, ShowPrintsTheEffectiveConfiguration) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("thread"), std::string::npos) << r.err;
   std::filesystem::remove_all(dir);
+}
+
+// Issue 17, item 4: secrets are declared in the configuration with their source and hosts;
+// `ossa config show` lists names and bindings, never values.
+TEST(Config, SecretsAreDeclaredWithSourceAndHosts) {
+  Config c = parse_config(R"(
+[secrets.WEATHER_TOKEN]
+env = "OSSA_WEATHER"
+hosts = ["https://api.weather.example", "*.weather.example:8443"]
+[secrets.PLAIN]
+hosts = ["127.0.0.1:8765"]
+)",
+                          "s.toml");
+  ASSERT_EQ(c.secrets.size(), 2u);
+  auto j = to_json(c);
+  EXPECT_EQ(j["secrets"]["WEATHER_TOKEN"]["env"], "OSSA_WEATHER");
+  EXPECT_EQ(j["secrets"]["PLAIN"]["env"], "PLAIN");
+  EXPECT_EQ(j["secrets"]["PLAIN"]["hosts"][0], "127.0.0.1:8765");
+  auto error_of = [](const std::string& text) {
+    try {
+      parse_config(text, "bad.toml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of("[secrets.NO_HOSTS]\nenv = \"X\"\n").find("secret `NO_HOSTS`: `hosts` must list"),
+            std::string::npos);
+  EXPECT_NE(error_of("[secrets.BAD]\nhosts = [\"ftp://x\"]\n").find("secret `BAD`"), std::string::npos);
+  EXPECT_NE(error_of("[secrets.X]\nhosts = [\"a.example\"]\nvalue = \"inline\"\n").find("unknown key"),
+            std::string::npos);
 }

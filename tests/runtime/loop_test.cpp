@@ -508,3 +508,36 @@ TEST(Loop, RealBuiltinToolsFromTheConfiguration) {
   std::getline(f, content);
   EXPECT_EQ(content, "42") << Harness::text_of(tm[1]);
 }
+
+// Issue 17, item 9: `[sandbox] memory_mib` was shown by `ossa config show` but never reached
+// the tools (sandboxed code always got 2048 MiB). With memory_mib = 64, a 200 MB allocation in
+// the python tool fails; with the default it succeeds.
+TEST(Loop, SandboxMemoryFromTheConfigurationReachesPython) {
+  auto run_with = [](int memory_mib) {
+    Harness h;
+    Config cfg;
+    cfg.tools = {"python"};
+    cfg.sandbox_memory_mib = memory_mib;
+    h.registry = build_registry(cfg);
+    std::filesystem::create_directories(h.dir + "/ws");
+    h.options.workspace = h.dir + "/ws";
+    h.options.exec = exec_limits(cfg);
+    ScriptedTokenSource src(
+        {" to=python<|channel|>analysis code<|message|>b = bytearray(200 * 1024 * 1024)\n"
+         "print('allocated', len(b))<|call|>",
+         kFinal});
+    TurnResult r = h.run(src, "Allocate");
+    EXPECT_EQ(r.reason, "final") << r.detail;
+    auto tm = h.tool_messages();
+    return tm.empty() ? std::string() : Harness::text_of(tm[0]);
+  };
+  const std::string roomy = run_with(2048);
+  if (roomy.find("allocated") == std::string::npos && roomy.find("sandbox") != std::string::npos)
+    GTEST_SKIP() << "python sandbox unavailable here: " << roomy;
+  EXPECT_NE(roomy.find("allocated 209715200"), std::string::npos) << roomy;
+  const std::string tight = run_with(64);
+  EXPECT_EQ(tight.find("allocated 209715200"), std::string::npos) << tight;
+  EXPECT_TRUE(tight.find("MemoryError") != std::string::npos ||
+              tight.find("out of memory") != std::string::npos)
+      << tight;
+}

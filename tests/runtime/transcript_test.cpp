@@ -79,3 +79,21 @@ TEST(Transcript, IdsAndPaths) {
   EXPECT_EQ(transcript_path("/d", a), "/d/" + a + ".jsonl");
   EXPECT_EQ(transcript_path("/d", "x/y.jsonl"), "x/y.jsonl");
 }
+
+// Issue 17, item 2 (transcripts inside the workspace): a transcript replaced by a link to
+// another file is neither read nor appended to.
+TEST(Transcript, LinksAreNotFollowed) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("ossa-transcript-link-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path target = dir / "elsewhere.jsonl", link = dir / "session.jsonl";
+  std::ofstream(target) << "{\"type\":\"message\",\"message\":{\"role\":\"user\",\"content\":\"hi\"}}\n";
+  fs::create_symlink(target, link);
+  EXPECT_THROW(read_transcript(link.string()), TranscriptError);
+  EXPECT_THROW(TranscriptWriter::open_existing(link.string()), TranscriptError);
+  EXPECT_THROW(TranscriptWriter::create(link.string()), TranscriptError);
+  EXPECT_EQ(fs::file_size(target), 60u);
+  EXPECT_NO_THROW(read_transcript(target.string()));
+  fs::remove_all(dir);
+}

@@ -1,7 +1,13 @@
 // apply_patch: the Codex/gpt-oss patch language applied to a workspace, all files or none.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <stdio.h>
 
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "tests/tools/temp_dir.hpp"
 #include "tests/tools/tool_test_util.hpp"
@@ -78,7 +84,9 @@ TEST(ApplyPatch, PathEscapesAreRefused) {
         (outside.path() / "secret.txt").string(), std::string("link/secret.txt")}) {
     auto r = apply_patch(ws.path(), "*** Begin Patch\n*** Add File: " + path + "\n+pwned\n*** End Patch");
     EXPECT_FALSE(r.ok) << path;
-    EXPECT_NE(r.message.find("outside the workspace"), std::string::npos) << r.message;
+    EXPECT_TRUE(r.message.find("outside the workspace") != std::string::npos ||
+                r.message.find("symbolic link") != std::string::npos)
+        << r.message;
   }
   EXPECT_EQ(outside.read("secret.txt"), "keep\n");
   EXPECT_FALSE(std::filesystem::exists(ws.path().parent_path() / "escape.txt"));
@@ -121,4 +129,48 @@ TEST(ApplyPatch, ToolUnwrapsJsonAndReportsThroughRegistry) {
   EXPECT_FALSE(raw.is_error) << raw.text;
   EXPECT_FALSE(ws.exists("hi.txt"));
   EXPECT_FALSE(reg.instructions().empty());
+}
+
+namespace {
+std::size_t entries_under(const std::filesystem::path& dir) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    ++n;
+  return n;
+}
+}  // namespace
+
+// Issue 17, item 2, as attacked: sandboxed code swaps a workspace directory for a link to a
+// host folder while apply_patch runs. The old code checked the path (weakly_canonical) and
+// wrote it later by name, and wrote outside within a few hundred tries; writes relative to
+// directory descriptors that never follow links cannot.
+TEST(ApplyPatch, DirectorySwappedForALinkNeverLetsAWriteOut) {
+  TempDir outside;
+  TempDir ws;
+  const auto d = ws.path() / "d", swap = ws.path() / "swap";
+  std::filesystem::create_directory(d);
+  std::filesystem::create_directory_symlink(outside.path(), swap);
+  // Probe: RENAME_EXCHANGE swaps the two names atomically (d is always there, as a directory
+  // or as the link), the sharpest form of the attack.
+  if (::renameat2(AT_FDCWD, d.c_str(), AT_FDCWD, swap.c_str(), RENAME_EXCHANGE) != 0)
+    GTEST_SKIP() << "this file system cannot exchange names (renameat2): " << std::strerror(errno);
+  ::renameat2(AT_FDCWD, d.c_str(), AT_FDCWD, swap.c_str(), RENAME_EXCHANGE);
+
+  std::atomic<bool> stop{false};
+  std::thread swapper([&] {
+    while (!stop.load(std::memory_order_relaxed))
+      ::renameat2(AT_FDCWD, d.c_str(), AT_FDCWD, swap.c_str(), RENAME_EXCHANGE);
+  });
+  int applied = 0, attempts = 0;
+  for (; attempts < 2000 && entries_under(outside.path()) == 0; ++attempts) {
+    std::string name = "d/f" + std::to_string(attempts) + ".txt";
+    auto r = apply_patch(ws.path(), "*** Begin Patch\n*** Add File: " + name + "\n+pwned\n*** End Patch");
+    applied += r.ok;
+  }
+  stop = true;
+  swapper.join();
+  EXPECT_EQ(entries_under(outside.path()), 0u) << "a write escaped after " << attempts << " attempts";
+  EXPECT_GT(applied, 0);  // the race was run: some patches landed in the real directory
 }

@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <unordered_map>
 
 #include "tools/browser/html_to_text.hpp"
 #include "tools/browser/page_view.hpp"
+#include "tools/fs/dir_fd.hpp"
 #include "tools/net/url.hpp"
 
 namespace ossa::browser {
@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kPrefix = "localdocs://docs/";
-constexpr std::uintmax_t kMaxFileBytes = 4u << 20;
+constexpr std::size_t kMaxFileBytes = 4u << 20;
+constexpr std::size_t kMaxFiles = 100000;
 
 bool indexable(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -49,16 +50,9 @@ std::vector<std::string> terms_of(std::string_view text) {
   return out;
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Title and searchable text of a document.
-std::pair<std::string, std::string> extract(const fs::path& p, const std::string& rel) {
-  std::string raw = read_file(p);
+// Title and searchable text of the document `rel` holding `raw`.
+std::pair<std::string, std::string> extract(const std::string& raw, const std::string& rel) {
+  const fs::path p(rel);
   if (is_html(p)) {
     Page page = html_to_page(raw, LocalDocsBackend::url_for(rel), {}, false);
     std::string title = page.title == "docs" ? p.filename().string() : page.title;
@@ -114,23 +108,23 @@ std::string LocalDocsBackend::url_for(const std::string& relative_path) {
 
 void LocalDocsBackend::build_index() {
   auto index = std::make_unique<Index>();
-  std::error_code ec;
-  if (!fs::is_directory(root_, ec)) {
+  std::string error;
+  std::optional<tools::DirFd> root = tools::DirFd::open(root_, &error);
+  if (!root) {
     index_error_ = "the local documents folder `" + root_.string() + "` does not exist";
     return;
   }
-  std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(root_, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && indexable(it->path()) && it->file_size(ec) <= kMaxFileBytes)
-      files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
+  // Only regular files beneath the folder, never through a link: a link placed in the folder
+  // (by sandboxed code writing the workspace, say) must not put a host file in the index.
+  std::vector<std::string> files = root->regular_files(
+      kMaxFiles, [](std::string_view rel) { return indexable(fs::path(rel)); });
   std::size_t total = 0;
   for (const auto& f : files) {
+    std::optional<std::string> raw = root->read_file(f, kMaxFileBytes, &error);
+    if (!raw) continue;
     Index::Doc d;
-    d.rel = fs::relative(f, root_, ec).generic_string();
-    auto [title, text] = extract(f, d.rel);
+    d.rel = f;
+    auto [title, text] = extract(*raw, d.rel);
     d.title = std::move(title);
     d.text = std::move(text);
     auto words = terms_of(d.text);
@@ -237,21 +231,20 @@ std::optional<Fetched> LocalDocsBackend::fetch(std::string_view url) {
     out.error = "no such local document";
     return out;
   }
-  std::error_code ec;
-  fs::path full = root_ / p;
-  fs::path canon_root = fs::weakly_canonical(root_, ec);
-  fs::path canon = fs::weakly_canonical(full, ec);
-  auto [a, b2] = std::mismatch(canon_root.begin(), canon_root.end(), canon.begin(), canon.end());
-  if (ec || a != canon_root.end() || !fs::is_regular_file(canon, ec) || !indexable(canon) ||
-      fs::file_size(canon, ec) > kMaxFileBytes) {
+  const std::string rel_path = p.generic_string();
+  std::string error;
+  std::optional<tools::DirFd> root = tools::DirFd::open(root_, &error);
+  std::optional<std::string> raw;
+  if (root && indexable(p)) raw = root->read_file(rel_path, kMaxFileBytes, &error);
+  if (!raw) {
     out.error = "no such local document";
     return out;
   }
-  std::string canonical_url = url_for(p.generic_string());
-  if (is_html(canon)) {
-    out.page = html_to_page(read_file(canon), canonical_url, {}, true);
+  std::string canonical_url = url_for(rel_path);
+  if (is_html(p)) {
+    out.page = html_to_page(*raw, canonical_url, {}, true);
   } else {
-    auto [title, text] = extract(canon, p.generic_string());
+    auto [title, text] = extract(*raw, rel_path);
     out.page = text_to_page(text, canonical_url, title, true);
   }
   return out;

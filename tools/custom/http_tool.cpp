@@ -7,6 +7,7 @@
 
 #include "tools/custom/template.hpp"
 #include "tools/net/http_client.hpp"
+#include "tools/net/url.hpp"
 
 namespace ossa::tools::custom {
 namespace {
@@ -39,19 +40,33 @@ class HttpTool final : public Tool {
   const ToolSpec& spec() const override { return spec_; }
 
   asio::awaitable<ToolResult> invoke(const ToolCall& call, ToolContext& ctx) override {
-    Expanded url = expand_arguments(binding_.url, call.arguments, url_encode);
+    Expanded url = expand_url(binding_.url, call.arguments);
     if (!url.missing.empty())
       co_return ToolResult::failure("missing required argument `" + url.missing.front() +
                                     "` (it is part of the request URL)");
     net::HttpRequest req;
     req.method = binding_.method;
     req.url = url.text;
+    std::string url_error;
+    std::optional<net::Url> target = net::parse_url(url.text, &url_error);
     for (const auto& [name, tmpl] : binding_.headers) {
-      Expanded v = expand_secrets(tmpl, ctx.secret);
+      // A secret is looked up for the request's own host: one not bound to it is never read.
+      std::string why;
+      Expanded v = expand_secrets(tmpl, [&](std::string_view secret) -> std::optional<std::string> {
+        if (!target) {
+          why = "the URL is invalid: " + url_error;
+          return std::nullopt;
+        }
+        if (!ctx.secrets) {
+          why = "the secret `" + std::string(secret) + "` is not declared";
+          return std::nullopt;
+        }
+        return ctx.secrets->value_for(secret, target->scheme, target->host, target->port, &why);
+      });
       if (!v.missing.empty())
-        // Said to the model without the value; the operator has to set the variable.
-        co_return ToolResult::failure("The tool is not configured: the runtime has no value for `" +
-                                      v.missing.front() + "` (needed by header " + name + ").");
+        // Said to the model without the value; the operator has to fix the configuration.
+        co_return ToolResult::failure("The tool is not configured: " + why + " (needed by header " +
+                                      name + ").");
       req.headers.emplace_back(name, v.text);
       req.sensitive_headers.push_back(name);
     }

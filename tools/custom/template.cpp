@@ -1,6 +1,7 @@
 #include "tools/custom/template.hpp"
 #include "tools/net/url.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace ossa::tools::custom {
@@ -53,6 +54,54 @@ Expanded expand_arguments(std::string_view tmpl, const Json& args,
         const Json& v = args[key];
         out.text += encode(v.is_string() ? v.get<std::string>() : v.dump());
       });
+  return out;
+}
+
+Expanded expand_url(std::string_view tmpl, const Json& args) {
+  Expanded out;
+  std::vector<bool> from_argument;  // per byte of out.text
+  auto append = [&](std::string_view t, bool arg) {
+    out.text += t;
+    from_argument.insert(from_argument.end(), t.size(), arg);
+  };
+  scan(
+      tmpl, 0, [&](std::string_view t) { append(t, false); },
+      [&](std::string_view name) {
+        std::string key(name);
+        if (!args.is_object() || !args.contains(key) || args[key].is_null()) {
+          out.missing.push_back(key);
+          return;
+        }
+        const Json& v = args[key];
+        append(url_encode(v.is_string() ? v.get<std::string>() : v.dump()), true);
+      });
+  // The path runs from the first `/` after the authority to `?` or `#`.
+  const std::string& u = out.text;
+  std::size_t start = 0;
+  if (auto scheme_end = u.find("://"); scheme_end != std::string::npos)
+    start = u.find('/', scheme_end + 3);
+  if (start == std::string::npos) return out;
+  std::size_t end = u.find_first_of("?#", start);
+  if (end == std::string::npos) end = u.size();
+  std::string rebuilt = u.substr(0, start);
+  for (std::size_t i = start; i < end;) {
+    std::size_t seg_end = u.find('/', i + 1);
+    if (seg_end == std::string::npos || seg_end > end) seg_end = end;
+    std::size_t b = u[i] == '/' ? i + 1 : i;
+    std::string_view seg(u.data() + b, seg_end - b);
+    bool argued = std::find(from_argument.begin() + static_cast<std::ptrdiff_t>(b),
+                            from_argument.begin() + static_cast<std::ptrdiff_t>(seg_end),
+                            true) != from_argument.begin() + static_cast<std::ptrdiff_t>(seg_end);
+    rebuilt.append(u, i, b - i);
+    if (argued && (seg == "." || seg == "..")) {
+      for (std::size_t k = 0; k < seg.size(); ++k) rebuilt += "%2E";
+    } else {
+      rebuilt += seg;
+    }
+    i = seg_end;
+  }
+  rebuilt.append(u, end, std::string::npos);
+  out.text = std::move(rebuilt);
   return out;
 }
 

@@ -23,6 +23,11 @@ Expanded expand_arguments(std::string_view tmpl, const Json& args,
                           const std::function<std::string(std::string_view)>& encode,
                           const std::vector<std::pair<std::string, std::string>>& extra = {});
 
+// Expands an http tool's URL template: arguments are percent-encoded (`/`, `?`, `%` included),
+// and a path segment that would read `.` or `..` because of an argument gets its dots encoded
+// as %2E, so `{id}` = `..` in `/api/users/{id}/profile` stays a segment and never climbs.
+Expanded expand_url(std::string_view tmpl, const Json& args);
+
 // Replaces ${NAME} using `secret`.
 Expanded expand_secrets(std::string_view tmpl,
                         const std::function<std::optional<std::string>(std::string_view)>& secret);

@@ -7,6 +7,8 @@
 #include "schemas/schemas.hpp"
 #include "tools/custom/command_tool.hpp"
 #include "tools/custom/http_tool.hpp"
+#include "tools/net/url.hpp"
+#include "tools/secrets.hpp"
 #include "tools/schema_validator.hpp"
 
 namespace ossa::tools {
@@ -89,6 +91,25 @@ LoadedTool tool_from_json(const Json& def, const std::string& origin, const fs::
   std::string body = h.value("body", std::string());
   b.json_body = body.empty() ? (b.method == "POST" || b.method == "PUT" || b.method == "PATCH")
                              : body == "arguments";
+  // Every `${NAME}` must be a declared secret, bound to the URL's host when the URL names it.
+  std::optional<net::Url> url = net::parse_url(b.url);
+  bool literal_host = url && url->host.find('{') == std::string::npos;
+  for (const auto& [header, value] : b.headers) {
+    for (const std::string& name : secret_placeholders(value)) {
+      std::string why = "the secret `" + name + "` is not declared";
+      bool ok = false;
+      if (options.secrets && !options.secrets->declared(name))
+        options.secrets->bound(name, "", "", 0, &why);  // the "not declared" sentence
+      else if (options.secrets && literal_host)
+        ok = options.secrets->bound(name, url->scheme, url->host, url->port, &why);
+      else
+        ok = options.secrets != nullptr;  // checked per call, against the expanded URL
+      if (!ok)
+        error("field `http.headers." + header + "`: " + why +
+              "; declare it under [secrets." + name + "] with the hosts it may be sent to");
+    }
+  }
+  if (!out.errors.empty()) return out;
   b.rules = options.network_rules;
   if (h.contains("allow"))
     for (const auto& r : h["allow"]) b.rules.push_back(r.get<std::string>());

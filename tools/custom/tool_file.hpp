@@ -25,6 +25,9 @@ struct ToolFileOptions {
   // Network policy rules every http tool may use (the runtime's allowlist), besides the
   // tool file's own `allow` list.
   std::vector<std::string> network_rules;
+  // The declared secrets `${NAME}` in http headers may name; any other name, or a secret not
+  // bound to the URL's host, is an error in the file. Null: none declared.
+  std::shared_ptr<const Secrets> secrets;
 };
 
 struct LoadedTool {

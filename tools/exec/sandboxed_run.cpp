@@ -96,6 +96,7 @@ sandbox::Policy exec_policy(const ToolContext& ctx, const std::string& mount) {
   p.limits.max_processes = static_cast<unsigned>(ctx.limits.max_processes);
   p.limits.max_file_bytes = static_cast<std::uint64_t>(ctx.limits.max_file_mib) << 20;
   p.limits.max_output_bytes = ctx.limits.max_output_bytes;
+  p.allow_degraded = ctx.limits.allow_degraded;
   p.env = {{"HOME", "/tmp"}, {"LANG", "C.UTF-8"}, {"MPLBACKEND", "Agg"}};
   return p;
 }

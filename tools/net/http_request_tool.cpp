@@ -27,10 +27,11 @@ struct Prepared {
   std::string error;
 };
 
-Prepared prepare(const Json& args, const tools::ToolContext& ctx, bool policy_empty) {
+// `disabled`: why no request can be allowed (no rules, or a malformed one); empty otherwise.
+Prepared prepare(const Json& args, const tools::ToolContext& ctx, const std::string& disabled) {
   Prepared p;
-  if (policy_empty) {
-    p.error = "functions.http_request is not enabled: no network rules allow any host";
+  if (!disabled.empty()) {
+    p.error = "functions.http_request is not enabled: " + disabled;
     return p;
   }
   p.request.method = args.value("method", std::string("GET"));
@@ -45,6 +46,8 @@ Prepared prepare(const Json& args, const tools::ToolContext& ctx, bool policy_em
     if (!q.empty()) url += (url.find('?') == std::string::npos ? "?" : "&") + q;
   }
   p.request.url = url;
+  std::string url_error;
+  std::optional<Url> target = parse_url(url, &url_error);
   bool has_type = false;
   if (args.contains("headers") && args["headers"].is_object()) {
     for (auto it = args["headers"].begin(); it != args["headers"].end(); ++it) {
@@ -62,10 +65,13 @@ Prepared prepare(const Json& args, const tools::ToolContext& ctx, bool policy_em
             break;
           }
           std::string name = value.substr(i + 2, close - i - 2);
-          auto v = ctx.secret ? ctx.secret(name) : std::nullopt;
+          // Only a declared secret, and only for a host it is bound to.
+          std::string why = "the secret `" + name + "` is not declared";
+          std::optional<std::string> v;
+          if (!target) why = "the URL is invalid: " + url_error;
+          else if (ctx.secrets) v = ctx.secrets->value_for(name, target->scheme, target->host, target->port, &why);
           if (!v) {
-            p.error = "header `" + it.key() + "`: the secret `" + name +
-                      "` is not configured for this runtime";
+            p.error = "header `" + it.key() + "`: " + why;
             return p;
           }
           out += *v;
@@ -153,7 +159,9 @@ class HttpRequestTool : public tools::Tool {
     HttpClientOptions o = settings.http;
     std::string error;
     auto policy = NetworkPolicy::parse(settings.network_allowlist, &error);
-    policy_empty_ = !policy || policy->empty();
+    // A malformed rule is said as such, never read as "no rules".
+    if (!policy) disabled_ = error;
+    else if (policy->empty()) disabled_ = "no network rules allow any host";
     o.policy = policy ? std::move(*policy) : NetworkPolicy();
     client_ = std::make_shared<HttpClient>(std::move(o));
   }
@@ -162,7 +170,7 @@ class HttpRequestTool : public tools::Tool {
 
   boost::asio::awaitable<tools::ToolResult> invoke(const tools::ToolCall& call,
                                                    tools::ToolContext& ctx) override {
-    Prepared p = prepare(call.arguments, ctx, policy_empty_);
+    Prepared p = prepare(call.arguments, ctx, disabled_);
     if (!p.error.empty()) co_return tools::ToolResult::failure(p.error);
     auto op = request(p.request);
     HttpResult r = co_await std::move(op);
@@ -190,7 +198,7 @@ class HttpRequestTool : public tools::Tool {
   HttpRequestToolSettings settings_;
   tools::ToolSpec spec_;
   std::shared_ptr<HttpClient> client_;
-  bool policy_empty_ = true;
+  std::string disabled_;
 };
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cstring>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 #include "tools/net/url.hpp"
 
@@ -46,60 +48,105 @@ bool is_mapped_v4(const Bytes& b) {
   return b[10] == 0xff && b[11] == 0xff;
 }
 
-std::optional<std::string> v4_kind(const unsigned char* a) {
-  auto in = [&](unsigned char x0, unsigned char x1, unsigned char x2, unsigned char x3, int bits) {
+// A special range: what it is and the prefix it spans (IPv6 form), so a CIDR rule can be
+// checked for lying inside it.
+struct Special {
+  std::string kind;
+  Bytes net{};
+  int prefix = 128;
+};
+
+// The special range of an IPv4 address (4 bytes); `embed(v4net, bits)` turns the IPv4 range
+// into the IPv6 range of the form the address was written in.
+template <class Embed>
+std::optional<Special> v4_special(const unsigned char* a, Embed embed) {
+  std::optional<Special> found;
+  auto in = [&](const char* kind, unsigned char x0, unsigned char x1, unsigned char x2,
+                unsigned char x3, int bits) {
+    if (found) return;
     Bytes net{}, addr{};
     net[0] = x0, net[1] = x1, net[2] = x2, net[3] = x3;
     std::memcpy(addr.data(), a, 4);
-    return in_prefix(addr, net, bits);
+    if (!in_prefix(addr, net, bits)) return;
+    Special s{kind, {}, 0};
+    std::tie(s.net, s.prefix) = embed(net.data(), bits);
+    found = std::move(s);
   };
   // Metadata endpoints first: several sit inside broader ranges or even public space (Azure).
-  if (in(169, 254, 169, 254, 32) || in(169, 254, 170, 2, 32) || in(100, 100, 100, 200, 32) ||
-      in(168, 63, 129, 16, 32))
-    return "cloud metadata";
-  if (in(0, 0, 0, 0, 8)) return "unspecified";
-  if (in(127, 0, 0, 0, 8)) return "loopback";
-  if (in(10, 0, 0, 0, 8) || in(172, 16, 0, 0, 12) || in(192, 168, 0, 0, 16)) return "private";
-  if (in(100, 64, 0, 0, 10)) return "CGNAT (shared address space)";
-  if (in(169, 254, 0, 0, 16)) return "link-local";
-  if (in(192, 0, 0, 0, 24) || in(198, 18, 0, 0, 15)) return "reserved";
-  if (in(192, 0, 2, 0, 24) || in(198, 51, 100, 0, 24) || in(203, 0, 113, 0, 24))
-    return "documentation";
-  if (in(224, 0, 0, 0, 4)) return "multicast";
-  if (in(255, 255, 255, 255, 32)) return "broadcast";
-  if (in(240, 0, 0, 0, 4)) return "reserved";
-  return std::nullopt;
+  in("cloud metadata", 169, 254, 169, 254, 32);
+  in("cloud metadata", 169, 254, 170, 2, 32);
+  in("cloud metadata", 100, 100, 100, 200, 32);
+  in("cloud metadata", 168, 63, 129, 16, 32);
+  in("unspecified", 0, 0, 0, 0, 8);
+  in("loopback", 127, 0, 0, 0, 8);
+  in("private", 10, 0, 0, 0, 8);
+  in("private", 172, 16, 0, 0, 12);
+  in("private", 192, 168, 0, 0, 16);
+  in("CGNAT (shared address space)", 100, 64, 0, 0, 10);
+  in("link-local", 169, 254, 0, 0, 16);
+  in("reserved", 192, 0, 0, 0, 24);
+  in("reserved", 198, 18, 0, 0, 15);
+  in("documentation", 192, 0, 2, 0, 24);
+  in("documentation", 198, 51, 100, 0, 24);
+  in("documentation", 203, 0, 113, 0, 24);
+  in("multicast", 224, 0, 0, 0, 4);
+  in("broadcast", 255, 255, 255, 255, 32);
+  in("reserved", 240, 0, 0, 0, 4);
+  return found;
 }
 
-std::optional<std::string> kind_of(const Bytes& b) {
-  if (is_mapped_v4(b)) return v4_kind(b.data() + 12);
+// An IPv4 range placed at byte `at` of an IPv6 prefix `head` of `head_bits` bits.
+auto embedder(const char* head, int head_bits, std::size_t at) {
+  return [head, head_bits, at](const unsigned char* v4net, int bits) {
+    Bytes net{};
+    inet_pton(AF_INET6, head, net.data());
+    std::memcpy(net.data() + at, v4net, 4);
+    return std::pair<Bytes, int>(net, head_bits + bits);
+  };
+}
+
+std::optional<Special> special_of(const Bytes& b) {
+  if (is_mapped_v4(b)) return v4_special(b.data() + 12, embedder("::ffff:0:0", 96, 12));
   auto in6 = [&](const char* net_text, int bits) {
     Bytes net{};
     inet_pton(AF_INET6, net_text, net.data());
     return in_prefix(b, net, bits);
   };
-  if (in6("::", 128)) return "unspecified";
-  if (in6("::1", 128)) return "loopback";
+  auto range = [](std::string kind, const char* net_text, int bits) {
+    Special s{std::move(kind), {}, bits};
+    inet_pton(AF_INET6, net_text, s.net.data());
+    return std::optional<Special>(std::move(s));
+  };
+  if (in6("::", 128)) return range("unspecified", "::", 128);
+  if (in6("::1", 128)) return range("loopback", "::1", 128);
   // Forms that embed an IPv4 address a stack or a gateway may turn into that IPv4 address.
-  if (in6("::", 96)) return v4_kind(b.data() + 12).value_or("reserved (IPv4-compatible)");
-  if (in6("64:ff9b::", 96)) {
-    if (auto k = v4_kind(b.data() + 12)) return k;
-    return std::nullopt;  // NAT64 of a public address is a public destination
+  if (in6("::", 96)) {
+    if (auto k = v4_special(b.data() + 12, embedder("::", 96, 12))) return k;
+    return range("reserved (IPv4-compatible)", "::", 96);
   }
-  if (in6("64:ff9b:1::", 48)) return "private";
-  if (in6("2002::", 16)) {
-    if (auto k = v4_kind(b.data() + 2)) return k;  // 6to4 of a special address
-    return std::nullopt;
+  if (in6("64:ff9b::", 96))  // NAT64 of a public address is a public destination
+    return v4_special(b.data() + 12, embedder("64:ff9b::", 96, 12));
+  if (in6("64:ff9b:1::", 48)) return range("private", "64:ff9b:1::", 48);
+  if (in6("2002::", 16))  // 6to4 of a special address
+    return v4_special(b.data() + 2, embedder("2002::", 16, 2));
+  if (in6("fd00:ec2::254", 128)) return range("cloud metadata", "fd00:ec2::254", 128);
+  if (in6("100::", 64)) return range("reserved", "100::", 64);
+  if (in6("2001::", 32)) return range("reserved (Teredo)", "2001::", 32);
+  if (in6("2001:db8::", 32)) return range("documentation", "2001:db8::", 32);
+  if (in6("fc00::", 7)) return range("unique-local", "fc00::", 7);
+  if (in6("fe80::", 10)) return range("link-local", "fe80::", 10);
+  if (in6("fec0::", 10)) return range("site-local", "fec0::", 10);
+  if (in6("ff00::", 8)) return range("multicast", "ff00::", 8);
+  if (!in6("2000::", 3)) {  // everything outside global unicast, as the /3 block it lies in
+    Special s{"reserved", {}, 3};
+    s.net[0] = static_cast<unsigned char>(b[0] & 0xe0);
+    return s;
   }
-  if (in6("fd00:ec2::254", 128)) return "cloud metadata";
-  if (in6("100::", 64)) return "reserved";
-  if (in6("2001::", 32)) return "reserved (Teredo)";
-  if (in6("2001:db8::", 32)) return "documentation";
-  if (in6("fc00::", 7)) return "unique-local";
-  if (in6("fe80::", 10)) return "link-local";
-  if (in6("fec0::", 10)) return "site-local";
-  if (in6("ff00::", 8)) return "multicast";
-  if (!in6("2000::", 3)) return "reserved";  // everything outside global unicast
+  return std::nullopt;
+}
+
+std::optional<std::string> kind_of(const Bytes& b) {
+  if (auto s = special_of(b)) return s->kind;
   return std::nullopt;
 }
 
@@ -142,9 +189,14 @@ struct NetworkPolicy::Rule {
     }
     return false;
   }
-  // Does this rule name `ip` (reached through the name `h`) explicitly?
-  bool names_address(std::string_view h, const Bytes& ip) const {
-    if (host_kind == HostKind::network) return in_prefix(ip, net, prefix);
+  // Does this rule name `ip` (reached through the name `h`, lying in the special range
+  // `special`) explicitly? A CIDR names a special address only when the whole CIDR lies inside
+  // that range: 127.0.0.0/8 names loopback, 0.0.0.0/0 or 169.254.0.0/16 (around the metadata
+  // address) do not.
+  bool names_address(std::string_view h, const Bytes& ip, const Special& special) const {
+    if (host_kind == HostKind::network)
+      return in_prefix(ip, net, prefix) && prefix >= special.prefix &&
+             in_prefix(net, special.net, special.prefix);
     return host_kind == HostKind::exact && h == host;
   }
 };
@@ -172,11 +224,22 @@ std::shared_ptr<const NetworkPolicy::Rule> parse_rule(const std::string& text, s
   if (!s.empty() && s.back() == '/') s.remove_suffix(1);
   std::string_view host, port;
   bool had_port = false;
-  if (!s.empty() && s.front() == '[') {
-    auto close = s.find(']');
-    if (close == std::string_view::npos) return fail("unterminated [IPv6 address]");
-    host = s.substr(1, close - 1);
-    std::string_view after = s.substr(close + 1);
+  // An IPv6 address in brackets ([::1]:8080, [fd00::]/8), or an IPv6 CIDR without them (::/0,
+  // fd00::/8:443): the prefix length after `/` makes the address's end unambiguous.
+  std::size_t cidr_slash = s.find('/');
+  bool bare_v6_cidr = !s.empty() && s.front() != '[' && cidr_slash != std::string_view::npos &&
+                      s.substr(0, cidr_slash).find(':') != std::string_view::npos;
+  if (bare_v6_cidr || (!s.empty() && s.front() == '[')) {
+    std::string_view after;
+    if (bare_v6_cidr) {
+      host = s.substr(0, cidr_slash);
+      after = s.substr(cidr_slash);
+    } else {
+      auto close = s.find(']');
+      if (close == std::string_view::npos) return fail("unterminated [IPv6 address]");
+      host = s.substr(1, close - 1);
+      after = s.substr(close + 1);
+    }
     if (!after.empty() && after.front() == '/') {  // [fd00::]/8
       auto colon = after.find(':');
       std::string prefix(after.substr(1, colon == std::string_view::npos ? after.npos : colon - 1));
@@ -313,13 +376,16 @@ PolicyDecision NetworkPolicy::check_address(std::string_view scheme, std::string
   std::string h = lower(host);
   auto b = parse_ip(ip);
   if (!b) return {false, {}, "refused by network policy: unusable address `" + std::string(ip) + "`"};
-  auto kind = kind_of(*b);
+  auto special = special_of(*b);
+  std::optional<std::string> kind;
+  if (special) kind = special->kind;
   const Rule* host_rule = nullptr;
   for (const auto& r : rules_) {
     if (!r->scheme_port_match(scheme, port)) continue;
-    if (kind) {
-      if (r->names_address(h, *b)) return {true, r->text, {}};
-    } else if (r->host_match(h) || r->names_address(h, *b)) {
+    if (special) {
+      if (r->names_address(h, *b, *special)) return {true, r->text, {}};
+    } else if (r->host_match(h) ||
+               (r->host_kind == Rule::HostKind::network && in_prefix(*b, r->net, r->prefix))) {
       return {true, r->text, {}};
     }
     if (!host_rule && r->host_match(h)) host_rule = r.get();
@@ -336,7 +402,7 @@ PolicyDecision NetworkPolicy::check_address(std::string_view scheme, std::string
   if (host_rule) {
     msg += " (rule `" + host_rule->text + "` matches the host but " +
            (host_rule->host_kind == Rule::HostKind::network
-                ? std::string("does not contain this address")
+                ? std::string("is not inside the " + *kind + " range")
                 : std::string("wildcard rules never cover special addresses")) +
            ")";
   } else {

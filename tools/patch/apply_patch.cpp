@@ -2,14 +2,12 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <map>
 #include <optional>
-#include <random>
-#include <sstream>
 #include <system_error>
 
 #include "tools/arguments.hpp"
+#include "tools/fs/dir_fd.hpp"
 #include "tools/patch/patch.hpp"
 
 namespace ossa::tools {
@@ -17,15 +15,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The largest file apply_patch reads to patch.
+constexpr std::size_t kMaxFileBytes = 256u << 20;
+
 struct Resolved {
-  fs::path host;    // absolute path on the host, inside the workspace
-  std::string rel;  // as shown to the model
+  std::string rel;  // plain relative path: what DirFd resolves beneath the workspace
   std::string error;
 };
 
-// Confines `written` to the workspace: lexically (no `..` above the root), then physically
-// (symlinks in the existing part of the path must not lead out).
-Resolved confine(const fs::path& root_canonical, const std::string& written) {
+// Turns what the model wrote into a path relative to the workspace, lexically (no `..` above
+// the root). Links are the DirFd's business: it refuses them at the moment of each operation,
+// so no check here can be raced.
+Resolved confine(const fs::path& root, const std::string& written) {
   Resolved r;
   fs::path p(written);
   if (written.empty()) {
@@ -33,7 +34,7 @@ Resolved confine(const fs::path& root_canonical, const std::string& written) {
     return r;
   }
   if (p.is_absolute()) {
-    fs::path rel = p.lexically_normal().lexically_relative(root_canonical);
+    fs::path rel = p.lexically_normal().lexically_relative(root);
     if (rel.empty() || *rel.begin() == "..") {
       r.error = "`" + written + "` is outside the workspace; use a path relative to it";
       return r;
@@ -45,60 +46,18 @@ Resolved confine(const fs::path& root_canonical, const std::string& written) {
     r.error = "`" + written + "` is outside the workspace";
     return r;
   }
-  std::error_code ec;
-  fs::path host = fs::weakly_canonical(root_canonical / norm, ec);
-  if (ec) {
-    r.error = "`" + written + "`: " + ec.message();
+  std::string rel = norm.generic_string();
+  while (!rel.empty() && rel.back() == '/') rel.pop_back();
+  if (std::string why = check_relative(rel); !why.empty()) {
+    r.error = why;
     return r;
   }
-  fs::path rel = host.lexically_relative(root_canonical);
-  if (rel.empty() || *rel.begin() == "..") {
-    r.error = "`" + written + "` leads outside the workspace (through a symbolic link)";
-    return r;
-  }
-  r.host = host;
-  r.rel = norm.generic_string();
+  r.rel = std::move(rel);
   return r;
-}
-
-std::optional<std::string> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Writes through a temporary file in the same directory and renames it over the target, so a
-// reader never sees half a file.
-std::string write_file(const fs::path& p, const std::string& contents) {
-  std::error_code ec;
-  fs::create_directories(p.parent_path(), ec);
-  if (ec) return "cannot create " + p.parent_path().filename().string() + ": " + ec.message();
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  fs::path tmp = p.parent_path() / ("." + p.filename().string() + ".ossa-" + std::to_string(rng()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.close();
-    if (!out) {
-      fs::remove(tmp, ec);
-      return "cannot write " + p.filename().string();
-    }
-  }
-  // Keep the mode of a file being replaced (an executable script stays executable).
-  if (auto st = fs::status(p, ec); !ec && fs::exists(st)) fs::permissions(tmp, st.permissions(), ec);
-  fs::rename(tmp, p, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return "cannot replace " + p.filename().string();
-  }
-  return {};
 }
 
 struct Planned {
   std::string rel;
-  fs::path host;
   std::optional<std::string> before;  // nullopt: did not exist
   std::optional<std::string> after;   // nullopt: deleted
 };
@@ -160,8 +119,11 @@ PatchReport apply_patch(const fs::path& workspace, std::string_view patch_text) 
     return report;
   };
   std::error_code ec;
-  fs::path root = fs::canonical(workspace, ec);
-  if (ec || !fs::is_directory(root)) return fail("the workspace `" + workspace.string() + "` is not a directory");
+  fs::path root_path = fs::canonical(workspace, ec);
+  std::string open_error;
+  std::optional<DirFd> root_dir = ec ? std::nullopt : DirFd::open(root_path, &open_error);
+  if (!root_dir) return fail("the workspace `" + workspace.string() + "` is not a directory");
+  const DirFd& root = *root_dir;
 
   patch::ParseResult parsed = patch::parse(patch_text);
   if (!parsed.ok()) return fail("invalid patch: " + parsed.error);
@@ -170,23 +132,40 @@ PatchReport apply_patch(const fs::path& workspace, std::string_view patch_text) 
   // operation sees the result of an earlier one on the same file).
   std::map<std::string, Planned> plan;
   std::vector<std::string> order;
-  auto state = [&](const Resolved& res) -> Planned& {
+  // What is at `rel` now; "" when it is a regular file or missing (then *contents says which).
+  auto inspect = [&](const std::string& rel, std::optional<std::string>* contents) -> std::string {
+    std::string err;
+    std::optional<FileInfo> info = root.stat(rel, &err);
+    if (!info) return err;
+    switch (info->kind) {
+      case FileInfo::Kind::missing: return {};
+      case FileInfo::Kind::directory: return "`" + rel + "` is a directory";
+      case FileInfo::Kind::symlink:
+        return "`" + rel + "` is a symbolic link, which apply_patch does not follow";
+      case FileInfo::Kind::other: return "`" + rel + "` is not a regular file";
+      case FileInfo::Kind::regular: break;
+    }
+    *contents = root.read_file(rel, kMaxFileBytes, &err);
+    return *contents ? std::string() : err;
+  };
+  std::string state_error;
+  auto state = [&](const Resolved& res) -> Planned* {
     auto it = plan.find(res.rel);
-    if (it != plan.end()) return it->second;
-    Planned p{res.rel, res.host, std::nullopt, std::nullopt};
-    if (fs::is_regular_file(res.host, ec)) p.before = read_file(res.host);
+    if (it != plan.end()) return &it->second;
+    Planned p{res.rel, std::nullopt, std::nullopt};
+    state_error = inspect(res.rel, &p.before);
+    if (!state_error.empty()) return nullptr;
     p.after = p.before;
     order.push_back(res.rel);
-    return plan.emplace(res.rel, std::move(p)).first->second;
+    return &plan.emplace(res.rel, std::move(p)).first->second;
   };
   for (const patch::FileOp& op : parsed.ops) {
     std::string where = "line " + std::to_string(op.patch_line) + ": ";
-    Resolved res = confine(root, op.path);
+    Resolved res = confine(root_path, op.path);
     if (!res.error.empty()) return fail(where + res.error);
-    if (fs::is_directory(res.host, ec)) return fail(where + "`" + res.rel + "` is a directory");
-    if (fs::exists(res.host, ec) && !fs::is_regular_file(res.host, ec))
-      return fail(where + "`" + res.rel + "` is not a regular file");
-    Planned& target = state(res);
+    Planned* target_state = state(res);
+    if (!target_state) return fail(where + state_error);
+    Planned& target = *target_state;
     switch (op.kind) {
       case patch::FileOp::Kind::add:
         target.after = op.contents;
@@ -202,10 +181,11 @@ PatchReport apply_patch(const fs::path& workspace, std::string_view patch_text) 
         patch::ApplyText applied = patch::apply_chunks(*target.after, op.chunks, res.rel);
         if (!applied.error.empty()) return fail(applied.error);
         if (op.move_to) {
-          Resolved dest = confine(root, *op.move_to);
+          Resolved dest = confine(root_path, *op.move_to);
           if (!dest.error.empty()) return fail(where + "Move to: " + dest.error);
-          if (fs::is_directory(dest.host, ec)) return fail(where + "`" + dest.rel + "` is a directory");
-          Planned& moved = state(dest);
+          Planned* moved_state = state(dest);
+          if (!moved_state) return fail(where + "Move to: " + state_error);
+          Planned& moved = *moved_state;
           Planned& source = plan.at(res.rel);  // state() may have rehashed nothing (std::map)
           moved.after = std::move(applied.contents);
           if (dest.rel != res.rel) source.after.reset();
@@ -224,19 +204,15 @@ PatchReport apply_patch(const fs::path& workspace, std::string_view patch_text) 
   auto restore = [&] {
     for (auto it = done.rbegin(); it != done.rend(); ++it) {
       const Planned& p = **it;
-      if (p.before) write_file(p.host, *p.before);
-      else fs::remove(p.host, ec);
+      if (p.before) root.write_file(p.rel, *p.before);
+      else root.remove_file(p.rel);
     }
   };
   for (const std::string& rel : order) {
     const Planned& p = plan.at(rel);
     if (p.before == p.after) continue;
     std::string err;
-    if (p.after) {
-      err = write_file(p.host, *p.after);
-    } else if (!fs::remove(p.host, ec) || ec) {
-      err = "cannot delete " + p.rel + (ec ? ": " + ec.message() : "");
-    }
+    err = p.after ? root.write_file(p.rel, *p.after) : root.remove_file(p.rel);
     if (!err.empty()) {
       restore();
       return fail(err);
