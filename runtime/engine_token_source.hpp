@@ -21,6 +21,8 @@ class EngineTokenSource final : public TokenSource {
   ~EngineTokenSource() override;
   std::size_t set_context(std::span<const TokenId> prompt) override;
   std::optional<TokenId> next_token() override;
+  // A new sampler (the server applies each request's temperature, top_p and seed).
+  void set_sampling(const engine::SamplingParams& sampling) { sampler_ = engine::Sampler(sampling); }
 
   const std::shared_ptr<const engine::Model>& model() const { return model_; }
   const engine::SamplingParams& sampling() const { return sampling_; }

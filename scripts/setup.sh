@@ -71,6 +71,19 @@ if ! cmp -s "$MCP_TESTS/package-lock.json" "$MCP_TESTS/node_modules/.ossa-instal
   cp "$MCP_TESTS/package-lock.json" "$MCP_TESTS/node_modules/.ossa-installed-lock"
 fi
 
+# Real OpenAI clients for the server's end-to-end tests (tests/clients: the `openai` SDK and
+# the Agents SDK, pinned by package-lock.json). They need Node 20 or newer, which Debian 12 does
+# not package; without it the client tests skip and say so.
+if command -v node >/dev/null && command -v npm >/dev/null &&
+   [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ]; then
+  if [ ! -f tests/clients/node_modules/.package-lock.json ] ||
+     [ tests/clients/package-lock.json -nt tests/clients/node_modules/.package-lock.json ]; then
+    (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+else
+  echo "setup.sh: Node >= 20 not found; the server's client tests (tests/clients) will skip" >&2
+fi
+
 if [ "${1:-}" = "--deps" ]; then exit 0; fi
 
 cmake --preset release >/dev/null

@@ -1,0 +1,45 @@
+#pragma once
+// What `ossa serve` and the test server executable share: the server's flags, turning them and
+// the configuration into ServerOptions and a tool registry, and serving until a signal.
+// The production command (runtime/cli/cmd_serve.cpp) adds the engine's SourceFactory; tests add
+// their scripted one, so the production binary carries no test hooks.
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "runtime/config_flags.hpp"
+#include "runtime/server/http_server.hpp"
+#include "runtime/server/slot_pool.hpp"
+
+namespace ossa::server {
+
+struct ServeFlags {
+  runtime::ConfigFlags config;
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  std::string api_key;  // --api-key, else $OSSA_API_KEY
+  bool insecure_no_auth = false;
+  int max_concurrent = 4;
+  int max_queue = 64;
+  std::string data_dir;    // empty: $XDG_DATA_HOME/ossa/server (or ~/.local/share/ossa/server)
+  std::string model_name;  // empty: the model folder's name
+  std::size_t max_body_mib = 8;
+
+  void add_to(CLI::App& cmd);
+};
+
+// The effective configuration and the registry of server-side tools it asks for.
+struct ServeSetup {
+  runtime::Config config;
+  std::unique_ptr<tools::Registry> registry;
+  ServerOptions options;
+};
+
+// Throws cli::UsageError for bad flags or configuration.
+ServeSetup prepare_serve(const ServeFlags& flags, const std::string& default_model_name);
+
+// Binds, prints {"listening": "http://HOST:PORT", "model": ID} on stdout, serves until SIGINT
+// or SIGTERM. Returns the exit code.
+int serve(ServeSetup& setup, SourceFactory& factory);
+
+}  // namespace ossa::server
