@@ -1,7 +1,8 @@
 #pragma once
 // One completion round: render a conversation, generate until the model stops, parse what it
-// wrote. The agent loop (agent_session.hpp) runs rounds and dispatches the calls they end in;
-// the server's chat completions run one round alone.
+// wrote. The agent loop (agent_session.hpp) runs rounds and dispatches the calls they end in.
+// The server (runtime/server/turn_runner.hpp) still runs its own round: it needs a prefilled
+// header (a named tool_choice) and stop sequences that end generation mid-round.
 //
 //   Completion c(tokenizer, worker, source);
 //   RoundOptions o;

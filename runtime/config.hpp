@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/mcp/server_config.hpp"
 #include "tools/secrets.hpp"
 
 namespace ossa::runtime {
@@ -54,6 +55,8 @@ struct Config {
   // when Landlock or cgroups are missing. Both reach every sandboxed tool with memory_mib.
   std::string sandbox_policy = "default";
   int sandbox_memory_mib = 2048;
+  // .git/.hg/.svn/.jj/.ossa at the top of the workspace read-only for sandboxed code.
+  bool sandbox_protect_git = true;
   std::vector<std::string> network_allowlist;  // host[:port] the http/browser tools may reach
   // `[secrets.NAME]`: what `${NAME}` in HTTP tool headers may use, where it is read from and
   // the hosts it may be sent to (tools/secrets.hpp). Nothing undeclared is ever expanded.
@@ -61,6 +64,9 @@ struct Config {
   // browser.search: "searxng:<base URL>", "local:<folder>", or empty ($OSSA_SEARXNG_URL, then
   // $OSSA_LOCAL_DOCS).
   std::string search_backend;
+
+  // [mcp_servers.NAME]: MCP servers whose tools the model gets as functions.NAME_tool.
+  std::vector<mcp::ServerConfig> mcp_servers;
 
   Limits limits;
   std::string transcript_dir;  // empty = $XDG_DATA_HOME/ossa/sessions (or ~/.local/share/...)

@@ -8,6 +8,7 @@
 #include "tools/browser/browser_tool.hpp"
 #include "tools/builtins.hpp"
 #include "tools/custom/tool_file.hpp"
+#include "tools/mcp/manager.hpp"
 #include "tools/net/http_request_tool.hpp"
 
 namespace ossa::runtime {
@@ -42,7 +43,11 @@ Environment::Environment(const Config& config)
   limits_.timeout = ms_of(config_.limits.tool_timeout_s);
   limits_.memory_mib = static_cast<std::size_t>(config_.sandbox_memory_mib);
   limits_.allow_degraded = config_.sandbox_policy == "degraded";
-  secrets_ = std::make_shared<const tools::Secrets>(config_.secrets);
+  try {
+    secrets_ = std::make_shared<const tools::Secrets>(config_.secrets);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
 
   net::HttpClientOptions ho;
   ho.policy = policy_;
@@ -88,6 +93,15 @@ Environment::Environment(const Config& config)
     for (const std::string& r : rep.loaded) log::debug("tool ", r, " loaded from ", dir);
   }
   if (!errors.empty()) throw ConfigError("invalid tool files: " + errors);
+
+  // MCP servers come last: a built-in or a tool file keeps its name, the server's tool is
+  // skipped with a warning. `${NAME}` in their HTTP headers: the declared secrets only, each
+  // sent only to its hosts.
+  if (!config_.mcp_servers.empty()) {
+    mcp_ = std::make_shared<mcp::Manager>(config_.mcp_servers, workspace_, secrets_);
+    warnings_ = mcp::add_mcp_tools(registry_, mcp_, mcp_->start_all());
+    for (const std::string& w : warnings_) log::warn(w);
+  }
 }
 
 Environment::~Environment() = default;
@@ -99,6 +113,7 @@ tools::ToolContext Environment::tool_context(boost::asio::any_io_executor execut
   ctx.workspace = workspace_;
   ctx.session = session;
   ctx.limits = limits_;
+  ctx.protect_git = config_.sandbox_protect_git;
   ctx.secrets = secrets_;
   return ctx;
 }

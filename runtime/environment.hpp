@@ -17,9 +17,13 @@
 //     http_request built-in and user HTTP tools share its connections and I/O thread; the
 //     proxy variables (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) are read once, here; each tool's own
 //     rules apply per request;
-//   - the registry: the built-ins `tools` selects and every tool file of `tool_dirs`;
+//   - the registry: the built-ins `tools` selects, every tool file of `tool_dirs`, and the
+//     tools of the MCP servers `[mcp_servers.NAME]` declares (started here, each up to its
+//     startup_timeout, on one mcp::Manager this environment owns: the servers live as long as
+//     the environment, and every session that uses it reaches the same server processes);
 //   - the tool context's fields: workspace (absolute), limits (tool timeout, sandbox memory and
-//     policy), and the declared secrets (`[secrets]`) `${NAME}` in HTTP headers may use.
+//     policy), `sandbox.protect_git`, and the declared secrets (`[secrets]`) `${NAME}` in HTTP
+//     headers (of tool files and MCP servers) may use.
 //
 // An Environment is immutable after construction and may be used from any thread; the tools in
 // its registry are shared by every session that uses it.
@@ -30,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/config.hpp"
 #include "tools/net/http_client.hpp"
@@ -37,12 +42,18 @@
 #include "tools/registry.hpp"
 #include "tools/tool.hpp"
 
+namespace ossa::mcp {
+class Manager;
+}
+
 namespace ossa::runtime {
 
 class Environment {
  public:
-  // Throws ConfigError for a malformed network rule, an invalid tool file or a workspace that
-  // is not a directory. Names in `tools` that match no tool are warned about on stderr.
+  // Throws ConfigError for a malformed network rule or secret, an invalid tool file or a
+  // workspace that is not a directory. Names in `tools` that match no tool, and MCP servers that
+  // did not start (or tools of theirs that were skipped), are warned about on stderr and kept
+  // in warnings(): the agent runs without them.
   explicit Environment(const Config& config);
   ~Environment();
   Environment(const Environment&) = delete;
@@ -59,6 +70,8 @@ class Environment {
   const tools::ExecLimits& exec_limits() const { return limits_; }
   // The secrets the configuration declares (each bound to its hosts).
   const std::shared_ptr<const tools::Secrets>& secrets() const { return secrets_; }
+  // The MCP servers' startup warnings (a server that did not start, a tool name already taken).
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // A context for calls on `executor` keeping state in `session` (null: per call only), with
   // this environment's workspace, limits and secrets. The caller may lower limits.timeout for
@@ -74,6 +87,9 @@ class Environment {
   std::filesystem::path workspace_;
   tools::ExecLimits limits_;
   std::shared_ptr<const tools::Secrets> secrets_;
+  std::vector<std::string> warnings_;
+  // The MCP servers; the registry's MCP tools share it, so they stop with the last of them.
+  std::shared_ptr<mcp::Manager> mcp_;
 };
 
 }  // namespace ossa::runtime

@@ -65,6 +65,8 @@ struct Policy {
   // Host directory mounted read-write at workspace_mount. Empty: a private tmpfs there instead.
   std::filesystem::path workspace;
   std::string workspace_mount = "/workspace";
+  // The workspace mounted read-only (a server granted only reading, such as an MCP server).
+  bool workspace_read_only = false;
   // Host paths mounted read-only at the same path inside (files or directories).
   std::vector<std::filesystem::path> read_only;
   Network network = Network::none;
@@ -73,6 +75,10 @@ struct Policy {
   // Working directory inside; empty: workspace_mount.
   std::string cwd;
   Limits limits;
+  // Version-control and ossa metadata at the top of the workspace (.git, .hg, .svn, .jj,
+  // .ossa), when present at spawn as a directory or file, is mounted read-only inside: a hook or
+  // a `core.fsmonitor` line written there would run as the user on their next `git status`.
+  bool protect_git = true;
   // Run even when Landlock or cgroups are unavailable. Never waives namespaces or seccomp.
   bool allow_degraded = false;
 };

@@ -28,6 +28,11 @@ PACKAGES=(
   python3 bubblewrap
 )
 
+# The MCP client's tests run real MCP servers from npm on Node (tests/clients/mcp). Debian's
+# nodejs and npm, unless a Node is already installed (its own npm comes with it).
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -56,6 +61,27 @@ if [ ! -f "$VALIJSON_DIR/usr/include/valijson/validator.hpp" ]; then
   mkdir -p "$VALIJSON_DIR"
   dpkg-deb -x "$tmp"/libvalijson-dev_*.deb "$VALIJSON_DIR"
   rm -rf "$tmp"
+fi
+
+# The npm MCP servers the tests use, exactly as pinned by the lockfile; reinstalled only when
+# the lockfile changed.
+MCP_TESTS=tests/clients/mcp
+if ! cmp -s "$MCP_TESTS/package-lock.json" "$MCP_TESTS/node_modules/.ossa-installed-lock"; then
+  (cd "$MCP_TESTS" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$MCP_TESTS/package-lock.json" "$MCP_TESTS/node_modules/.ossa-installed-lock"
+fi
+
+# Real OpenAI clients for the server's end-to-end tests (tests/clients: the `openai` SDK and
+# the Agents SDK, pinned by package-lock.json). They need Node 20 or newer, which Debian 12 does
+# not package; without it the client tests skip and say so.
+if command -v node >/dev/null && command -v npm >/dev/null &&
+   [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ]; then
+  if [ ! -f tests/clients/node_modules/.package-lock.json ] ||
+     [ tests/clients/package-lock.json -nt tests/clients/node_modules/.package-lock.json ]; then
+    (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+else
+  echo "setup.sh: Node >= 20 not found; the server's client tests (tests/clients) will skip" >&2
 fi
 
 if [ "${1:-}" = "--deps" ]; then exit 0; fi

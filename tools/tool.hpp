@@ -134,6 +134,8 @@ struct ToolContext {
   std::filesystem::path workspace;  // the folder tools act in; /mnt/data inside the sandbox
   ToolSession* session = nullptr;   // null: stateful tools keep state for this call only
   ExecLimits limits;
+  // Sandboxed code sees .git (and .hg, .svn, .jj, .ossa) of the workspace read-only.
+  bool protect_git = true;
   // The secrets `${NAME}` in HTTP headers may use (declared in the configuration, each bound
   // to its hosts; never shown to the model). Null: none declared.
   std::shared_ptr<const Secrets> secrets;

@@ -49,7 +49,8 @@ int list(const Options& o) {
   }
   Json out{{"tools", tools},
            {"system_tools", reg.system_tools()},
-           {"developer_tools", reg.developer_tools()}};
+           {"developer_tools", reg.developer_tools()},
+           {"warnings", env->warnings()}};
   std::cout << out.dump(2) << "\n";
   return 0;
 }
@@ -88,14 +89,15 @@ ossa::cli::Run setup(CLI::App& cmd) {
       "call", "Run one of the agent's tools and print its result as JSON (exit 1 when the "
               "result is an error)");
   o->flags.add_to(*c);
-  c->add_option("name", o->name, "Recipient, e.g. python, functions.shell, browser.search")
+  c->add_option("name", o->name,
+                "Recipient, e.g. python, functions.shell, browser.search, SERVER.TOOL (MCP)")
       ->required();
   c->add_option("body", o->body,
                 "Arguments JSON (or raw text for python/apply_patch); '-' or absent: stdin")
       ->each([o](const std::string&) { o->body_given = true; });
   const char* footer =
       "The tools are those `ossa run` gets from the same configuration (--config, --tools, "
-      "--tools-dir, --allow...); limits come from it too (--tool-timeout).";
+      "--tools-dir, --allow..., and its [mcp_servers]); limits come from it too (--tool-timeout).";
   l->footer(footer);
   c->footer(footer);
   return [o, l] {

@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <future>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -107,7 +110,47 @@ TEST(Environment, ToolContextCarriesTheConfiguredWorkspaceAndLimits) {
   EXPECT_TRUE(ctx.workspace.is_absolute());
   EXPECT_EQ(ctx.workspace, std::filesystem::path(cfg.workspace));
   EXPECT_TRUE(ctx.secrets);
+  EXPECT_TRUE(ctx.protect_git);
+  cfg.sandbox_protect_git = false;  // `[sandbox] protect_git = false` reaches every tool call
+  EXPECT_FALSE(Environment(cfg).tool_context(io.get_executor(), nullptr).protect_git);
 
   cfg.workspace = (std::filesystem::path(cfg.workspace) / "missing").string();
   EXPECT_THROW(Environment bad(cfg), ConfigError);
+}
+
+// `[mcp_servers]` are started by the Environment, so `ossa run`, `ossa tools` and `ossa serve`
+// get their tools the same way; a server that does not start is a warning, not an error.
+TEST(Environment, StartsTheConfiguredMcpServersAndAddsTheirTools) {
+  Config cfg;
+  cfg.workspace = temp_dir("mcp").string();
+  mcp::ServerConfig fake;
+  fake.name = "fake";
+  fake.command = "/usr/bin/python3";
+  fake.args = {"-u", OSSA_MCP_FAKE_SERVER};
+  fake.sandbox.read_only = {std::filesystem::path(OSSA_MCP_FAKE_SERVER).parent_path().string()};
+  fake.startup_timeout = std::chrono::seconds(20);
+  mcp::ServerConfig down;
+  down.name = "down";
+  down.command = "/usr/bin/false";
+  cfg.mcp_servers = {fake, down};
+  Environment env(cfg);
+  EXPECT_TRUE(env.registry().find("functions.fake_echo"));
+  std::string warnings;
+  for (const std::string& w : env.warnings()) warnings += w + "\n";
+  EXPECT_NE(warnings.find("MCP server `down` is unavailable"), std::string::npos) << warnings;
+  EXPECT_EQ(warnings.find("`fake`"), std::string::npos) << warnings;
+
+  boost::asio::io_context io;
+  tools::ToolSession session;
+  tools::ToolCall call;
+  call.recipient = "fake.echo";
+  call.body = R"({"text": "through the environment"})";
+  tools::ToolContext ctx = env.tool_context(io.get_executor(), &session);
+  auto fut = boost::asio::co_spawn(io, env.registry().dispatch(std::move(call), ctx),
+                                   boost::asio::use_future);
+  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready && io.run_one()) {
+  }
+  tools::ToolResult r = fut.get();
+  EXPECT_FALSE(r.is_error) << r.text;
+  EXPECT_EQ(r.text, "echo: through the environment");
 }

@@ -638,3 +638,45 @@ TEST(Loop, SandboxMemoryFromTheConfigurationReachesPython) {
               tight.find("out of memory") != std::string::npos)
       << tight;
 }
+
+// An MCP server from the configuration ([mcp_servers.fake], a fake server script in the
+// sandbox): the model is shown its tools in TypeScript, calls one and reads the result; a crash
+// is reported, and the next call says the server was restarted.
+TEST(Loop, McpServerToolFromTheConfiguration) {
+  Harness h;
+  Config cfg;
+  cfg.tools = {};
+  std::filesystem::create_directories(h.dir + "/ws");
+  cfg.workspace = h.dir + "/ws";
+  mcp::ServerConfig fake;
+  fake.name = "fake";
+  fake.command = "/usr/bin/python3";
+  fake.args = {"-u", OSSA_MCP_FAKE_SERVER};
+  fake.sandbox.read_only = {std::filesystem::path(OSSA_MCP_FAKE_SERVER).parent_path().string()};
+  fake.startup_timeout = std::chrono::seconds(20);
+  cfg.mcp_servers = {fake};
+  Environment env(cfg);  // the MCP servers start here, as for `ossa run`
+  h.registry_override = &env.registry();
+  h.tool_context = env.tool_context({}, nullptr);
+  ASSERT_TRUE(env.registry().find("functions.fake_echo"));
+  ScriptedTokenSource src(
+      {" to=functions.fake_echo<|channel|>commentary <|constrain|>json<|message|>"
+       "{\"text\":\"from the model\"}<|call|>",
+       " to=functions.fake_crash<|channel|>commentary <|constrain|>json<|message|>{}<|call|>",
+       " to=functions.fake_count<|channel|>commentary <|constrain|>json<|message|>{}<|call|>",
+       kFinal});
+  TurnResult r = h.run(src, "Echo something");
+  EXPECT_EQ(r.reason, "final") << r.detail;
+  auto tm = h.tool_messages();
+  ASSERT_EQ(tm.size(), 3u);
+  EXPECT_EQ(tm[0]["name"], "functions.fake_echo");
+  EXPECT_EQ(Harness::text_of(tm[0]), "echo: from the model");
+  EXPECT_NE(Harness::text_of(tm[1]).find("exited with status 3"), std::string::npos) << Harness::text_of(tm[1]);
+  EXPECT_NE(Harness::text_of(tm[2]).find("was restarted"), std::string::npos) << Harness::text_of(tm[2]);
+  EXPECT_NE(Harness::text_of(tm[2]).find("calls=1"), std::string::npos) << Harness::text_of(tm[2]);
+  // The tools were shown through harmony's TypeScript rendering of their JSON Schema.
+  const auto& tok = harmony::Tokenizer::builtin();
+  std::string prompt = tok.decode_lossy(src.prompts()[0]);
+  EXPECT_NE(prompt.find("type fake_echo = (_: {"), std::string::npos) << prompt;
+  EXPECT_NE(prompt.find("// what to echo\ntext: string"), std::string::npos) << prompt;
+}

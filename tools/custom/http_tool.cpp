@@ -14,23 +14,26 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Runs the request on the client's own I/O thread and resumes the coroutine on its executor.
-asio::awaitable<net::HttpResult> send(net::HttpClient& client, net::HttpRequest request,
-                                      net::RequestScope scope) {
-  auto ex = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(net::HttpResult)>(
-      [&client, ex, scope](auto handler, net::HttpRequest req) {
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        client.async_request(
-            std::move(req),
-            [h, ex](net::HttpResult result) {
-              auto target = asio::get_associated_executor(*h, ex);
-              asio::post(target,
-                         [h, result = std::move(result)]() mutable { (*h)(std::move(result)); });
-            },
-            scope);
-      },
-      asio::use_awaitable, std::move(request));
+// Runs the request on the client's own I/O thread and resumes the awaiting coroutine on its
+// executor. Not a coroutine itself: GCC 12 destroys a co_await expression's temporaries twice,
+// and the initiation owns the scope's shared policy (a second release freed the tool's policy
+// while the tool still used it).
+asio::awaitable<net::HttpResult> send(std::shared_ptr<net::HttpClient> client,
+                                      net::HttpRequest request, net::RequestScope scope) {
+  auto init = [client = std::move(client), scope = std::move(scope)](auto handler,
+                                                                      net::HttpRequest req) {
+    auto h = std::make_shared<decltype(handler)>(std::move(handler));
+    client->async_request(
+        std::move(req),
+        [h](net::HttpResult result) {
+          auto target = asio::get_associated_executor(*h);
+          asio::post(target,
+                     [h, result = std::move(result)]() mutable { std::move(*h)(std::move(result)); });
+        },
+        scope);
+  };
+  return asio::async_initiate<decltype(asio::use_awaitable), void(net::HttpResult)>(
+      std::move(init), asio::use_awaitable, std::move(request));
 }
 
 class HttpTool final : public Tool {
@@ -87,7 +90,7 @@ class HttpTool final : public Tool {
     req.headers.emplace_back("Accept", "application/json, text/plain;q=0.9, */*;q=0.5");
     // Named, not temporaries: GCC 12 destroys co_await temporaries twice.
     net::RequestScope scope{policy_, binding_.timeout};
-    auto op = send(*client_, std::move(req), scope);
+    auto op = send(client_, std::move(req), std::move(scope));
     net::HttpResult result = co_await std::move(op);
     if (!result) {
       const net::HttpError& e = *result.error;

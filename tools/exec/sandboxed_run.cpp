@@ -88,6 +88,7 @@ sandbox::Policy exec_policy(const ToolContext& ctx) {
   p.workspace = ctx.workspace;
   p.workspace_mount = kWorkspaceMount;
   p.cwd = kWorkspaceMount;
+  p.protect_git = ctx.protect_git;
   p.network = sandbox::Network::none;
   p.limits.wall_timeout = ctx.limits.timeout;
   p.limits.cpu_seconds = static_cast<unsigned>(
