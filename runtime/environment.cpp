@@ -42,6 +42,7 @@ Environment::Environment(const Config& config)
     : config_(config), policy_(parse_policy(config_)), workspace_(workspace_of(config_)) {
   limits_.timeout = ms_of(config_.limits.tool_timeout_s);
   limits_.memory_mib = static_cast<std::size_t>(config_.sandbox_memory_mib);
+  limits_.workspace_write_mib = static_cast<std::size_t>(config_.sandbox_workspace_write_mib);
   limits_.allow_degraded = config_.sandbox_policy == "degraded";
   try {
     secrets_ = std::make_shared<const tools::Secrets>(config_.secrets);

@@ -102,11 +102,13 @@ TEST(Environment, ToolContextCarriesTheConfiguredWorkspaceAndLimits) {
   cfg.workspace = temp_dir("limits").string();
   cfg.limits.tool_timeout_s = 7;
   cfg.sandbox_memory_mib = 512;
+  cfg.sandbox_workspace_write_mib = 8;
   Environment env(cfg);
   boost::asio::io_context io;
   tools::ToolContext ctx = env.tool_context(io.get_executor(), nullptr);
   EXPECT_EQ(ctx.limits.timeout, std::chrono::milliseconds(7000));
   EXPECT_EQ(ctx.limits.memory_mib, 512u);
+  EXPECT_EQ(ctx.limits.workspace_write_mib, 8u);
   EXPECT_TRUE(ctx.workspace.is_absolute());
   EXPECT_EQ(ctx.workspace, std::filesystem::path(cfg.workspace));
   EXPECT_TRUE(ctx.secrets);
