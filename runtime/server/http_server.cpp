@@ -580,7 +580,10 @@ struct HttpServer::Impl {
         if (started) break;  // the stream is under way: all we can do is close it
         auto res = json_response(status, error_body(*err), req.version(), req.keep_alive());
         if (status == 429) res.set(http::field::retry_after, "1");
-        if (status == 405) res.set(http::field::allow, req.method() == http::verb::get ? "POST" : "GET");
+        if (status == 405)
+          res.set(http::field::allow, route_name == "/ossa/sessions/{id}" ? "GET, DELETE"
+                                      : req.method() == http::verb::get    ? "POST"
+                                                                           : "GET");
         auto op = write(stream, std::move(res));
         keep = co_await std::move(op);
       } else {

@@ -1,8 +1,8 @@
 // The web UI in headless Chromium against ossa_scripted_server (`ossa serve` over a scripted
 // model, tests/server/webui_browser_test.cpp runs this): enter the API key, stream an answer,
-// a python tool card with its result, stop a turn (the server cancels it), model markup shown
-// as text, reopen and resume a session after a server restart, delete a session. Screenshots go
-// to --shots DIR.
+// a python tool card with its result (and a failing one), stop a turn (the server cancels it),
+// model markup shown as text, reopen and resume a session after a server restart with its
+// settings, delete a session. Screenshots go to --shots DIR.
 // Usage: node webui_browser.mjs --server PATH --shots DIR [--chromium PATH] [--chromedriver PATH]
 // Exit codes: 0 passed, 1 failed, 77 Chromium cannot start here (one line says why).
 import assert from 'node:assert/strict';
@@ -39,6 +39,10 @@ mkdirSync(shots, { recursive: true });
 const LONG = Array.from({ length: 600 }, (_, i) => `word${i}`).join(' ');
 const HOSTILE = 'Here: <img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script> <b>bold</b>';
 const rules = [
+  { when: 'python to=assistant', context: 'os._exit',
+    reply: '<|channel|>final<|message|>The interpreter crashed.<|return|>' },
+  { when: 'crash the interpreter',
+    reply: '<|channel|>analysis to=python code<|message|>import os\nos._exit(3)<|call|>' },
   { when: 'python to=assistant', context: '42',
     reply: '<|channel|>final<|message|>The answer is 42.<|return|>' },
   { when: 'compute 6 times 7',
@@ -145,6 +149,14 @@ try {
   await b.screenshot(join(shots, '02-tool-card.png'));
   check('a python call is a card with its arguments, status, duration and result; tokens and tok/s');
 
+  // A call that fails is a failed card with the sandbox's error.
+  await ask('Now crash the interpreter');
+  await b.waitFor('the failed card', `const c = document.querySelectorAll("#transcript .tool-card"); return c.length === 2 && c[1].dataset.status === "failed" && c[1].querySelector(".tool-result").textContent;`, 15000)
+    .then((text) => assert.match(text, /^\[ERROR\] The Python interpreter .* while running this cell/));
+  await b.waitFor('the end of the turn', turnDone);
+  assert.equal(await b.exec(lastTurnText('.answer')), 'The interpreter crashed.');
+  check('a failing python call is a failed card with the sandbox error');
+
   // Streaming: the answer grows while it is generated; Stop cancels the turn on the server.
   await b.click('#new-session');
   const generatedBefore = await metric(server.url, 'ossa_generated_tokens_total');
@@ -200,6 +212,9 @@ try {
 
   // A session to resume after a restart.
   await b.click('#new-session');
+  await b.click('#settings summary');
+  await b.exec('document.getElementById("effort").value = "high"');
+  await b.type('#instructions', 'Answer in one word.');
   await ask('My favourite colour is blue.');
   await b.waitFor('the answer', `return ${JSON.stringify('Noted.')} === (document.querySelector("#transcript .turn:last-child .answer") || {}).textContent`);
   await b.waitFor('the end of the turn', turnDone);
@@ -219,6 +234,9 @@ try {
   await b.click(`#sessions li[data-id="${colourId}"] .open`);
   await b.waitFor('the reopened session', `return document.querySelector("#transcript .answer") && document.querySelector("#transcript .answer").textContent === "Noted."`);
   assert.equal(await b.exec('return document.querySelector("#transcript .user").textContent'), 'My favourite colour is blue.');
+  // The session's settings come back with it (the next turn sends them again).
+  assert.deepEqual(await b.exec('return [document.getElementById("effort").value, document.getElementById("instructions").value]'),
+                   ['high', 'Answer in one word.']);
   await ask('Which colour did I say?');
   await b.waitFor('the resumed answer', `return (document.querySelector("#transcript .turn:last-child .answer") || {}).textContent === "You said blue."`, 15000);
   await b.waitFor('the end of the turn', turnDone);

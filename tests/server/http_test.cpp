@@ -381,6 +381,9 @@ TEST(HttpServer, SessionsListOpenAndDeleteStoredResponsesAcrossARestart) {
   EXPECT_EQ(body_json(c.send(http::verb::get, "/ossa/sessions"))["data"].size(), 0u);
   EXPECT_EQ(c.send(http::verb::get, "/v1/responses/" + second_id).result_int(), 404);
   EXPECT_EQ(c.send(http::verb::get, "/ossa/sessions/" + second_id).result_int(), 404);
+  auto wrong = c.send(http::verb::post, "/ossa/sessions/" + second_id, "{}");
+  EXPECT_EQ(wrong.result_int(), 405);
+  EXPECT_EQ(wrong[http::field::allow], "GET, DELETE");
   std::filesystem::remove_all(dir);
 }
 
