@@ -244,6 +244,7 @@ Config parse_config(const std::string& text, const std::string& origin) {
     TableReader tr(*t, "sandbox.", origin);
     tr.str("policy", c.sandbox_policy);
     tr.integer("memory_mib", c.sandbox_memory_mib, 16, 1 << 24);
+    tr.integer("workspace_write_mib", c.sandbox_workspace_write_mib, 0, 1 << 30);
     tr.boolean("protect_git", c.sandbox_protect_git);
     tr.check_unknown();
   }
@@ -446,6 +447,7 @@ nlohmann::json to_json(const Config& c) {
       {"sandbox",
        {{"policy", c.sandbox_policy},
         {"memory_mib", c.sandbox_memory_mib},
+        {"workspace_write_mib", c.sandbox_workspace_write_mib},
         {"protect_git", c.sandbox_protect_git}}},
       {"network", {{"allowlist", c.network_allowlist}}},
       {"secrets", secrets_json(c.secrets)},

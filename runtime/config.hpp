@@ -53,6 +53,9 @@ struct Config {
   // when Landlock or cgroups are missing. Both reach every sandboxed tool with memory_mib.
   std::string sandbox_policy = "default";
   int sandbox_memory_mib = 2048;
+  // How much sandboxed code may grow the workspace, over its size when this ossa process first
+  // ran code in it (0: no budget). See sandbox::Limits::workspace_max_bytes.
+  int sandbox_workspace_write_mib = 1024;
   // .git/.hg/.svn/.jj/.ossa at the top of the workspace read-only for sandboxed code.
   bool sandbox_protect_git = true;
   std::vector<std::string> network_allowlist;  // host[:port] the http/browser tools may reach

@@ -51,6 +51,7 @@ std::vector<std::string> add_mcp_servers(tools::Registry& reg, const Config& cfg
 tools::ExecLimits exec_limits(const Config& cfg) {
   tools::ExecLimits limits;
   limits.memory_mib = static_cast<std::size_t>(cfg.sandbox_memory_mib);
+  limits.workspace_write_mib = static_cast<std::size_t>(cfg.sandbox_workspace_write_mib);
   limits.allow_degraded = cfg.sandbox_policy == "degraded";
   return limits;
 }

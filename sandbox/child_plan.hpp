@@ -92,7 +92,9 @@ struct ChildPlan {
 void plan_environment(const Policy& policy, const std::vector<std::string>& argv,
                       ChildPlan& plan);
 void plan_mounts(const Policy& policy, bool idmapped_workspace, ChildPlan& plan);
-void plan_rlimits(const Policy& policy, bool cgroup_memory, bool cgroup_pids, ChildPlan& plan);
+// workspace_room: bytes the workspace budget leaves (0: no budget); no file may grow past it.
+void plan_rlimits(const Policy& policy, bool cgroup_memory, bool cgroup_pids, std::uint64_t workspace_room,
+                  ChildPlan& plan);
 void plan_landlock(const Policy& policy, int abi, ChildPlan& plan);
 const std::vector<sock_filter>& seccomp_program();  // built once with libseccomp
 int landlock_abi();                                  // 0 when unavailable

@@ -59,6 +59,11 @@ struct Limits {
   unsigned max_open_files = 256;                   // RLIMIT_NOFILE
   std::uint64_t max_output_bytes = 1ull << 20;     // run(): stdout+stderr bytes kept
   std::uint64_t tmp_bytes = 256ull << 20;          // size of the private /tmp tmpfs
+  // The most the workspace folder may hold while the program runs (0: no limit). Measured at
+  // spawn (already past it: spawn refuses), then no file may grow past the room left
+  // (RLIMIT_FSIZE) and a watcher kills the tree once the folder holds more: a fast writer can
+  // overshoot by what it writes in one check (every 50 ms or more on large trees).
+  std::uint64_t workspace_max_bytes = 0;
 };
 
 struct Policy {
@@ -96,6 +101,7 @@ struct Result {
   bool timed_out = false;         // killed by the wall timeout
   bool out_of_memory = false;     // the memory limit was hit (cgroup OOM kill)
   bool output_truncated = false;  // more output than max_output_bytes (run(), or noted)
+  bool workspace_full = false;    // killed for growing the workspace past workspace_max_bytes
   Usage usage;
   // Shell convention: exit_code, or 128 + signal.
   int status() const { return signal > 0 ? 128 + signal : exit_code; }
@@ -148,6 +154,17 @@ struct Layer {
   bool required = false;  // a missing required layer makes spawn refuse, even when degraded
   std::string detail;     // what was found (ABI version, cgroup path, errno text)
 };
+
+// Disk space a folder takes on its filesystem: allocated blocks, each inode at least 4 KiB
+// (a hard-linked file once), symlinks not followed, other filesystems not entered. Directories
+// nested deeper than kMaxWorkspaceDepth are not entered and set too_deep. Throws Error when the
+// folder cannot be opened.
+inline constexpr std::size_t kMaxWorkspaceDepth = 256;
+struct WorkspaceBytes {
+  std::uint64_t bytes = 0;
+  bool too_deep = false;
+};
+WorkspaceBytes workspace_bytes(const std::filesystem::path& folder);
 
 class Sandbox {
  public:

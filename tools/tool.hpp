@@ -117,6 +117,9 @@ struct ExecLimits {
   int max_processes = 256;
   std::size_t max_output_bytes = 64 * 1024;  // what the model is shown at most
   std::size_t max_file_mib = 1024;           // largest file the code may write
+  // How much sandboxed code may grow the workspace, over its size when this process first ran
+  // sandboxed code in it (0: no budget).
+  std::size_t workspace_write_mib = 1024;
   // Run when Landlock or cgroups are unavailable, on namespaces, seccomp and rlimits alone
   // (`[sandbox] policy = "degraded"`). Never waives namespaces or seccomp.
   bool allow_degraded = false;

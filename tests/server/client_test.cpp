@@ -20,8 +20,17 @@
 namespace {
 namespace fs = std::filesystem;
 
+// The Node that runs the clients: the one setup.sh fetched from npm where the system's is older
+// than 20 (Debian 12 ships 18), else the system's.
+std::vector<std::string> node_command() {
+  if (fs::exists(OSSA_BUNDLED_NODE)) return {OSSA_BUNDLED_NODE};
+  return {"/usr/bin/env", "node"};
+}
+
 std::string node_problem() {
-  auto r = ossa::test::run_process({"/usr/bin/env", "node", "--version"});
+  std::vector<std::string> argv = node_command();
+  argv.push_back("--version");
+  auto r = ossa::test::run_process(argv);
   if (r.exit_code != 0) return "node is not installed";
   int major = std::atoi(r.out.c_str() + (r.out.rfind('v', 0) == 0 ? 1 : 0));
   if (major < 20) return "node " + r.out + " is older than 20";
@@ -86,7 +95,8 @@ class TestServer {
 };
 
 ossa::test::ProcessResult node(const std::string& script, std::vector<std::string> args) {
-  std::vector<std::string> argv = {"/usr/bin/env", "node", std::string(OSSA_CLIENTS_DIR) + "/" + script};
+  std::vector<std::string> argv = node_command();
+  argv.push_back(std::string(OSSA_CLIENTS_DIR) + "/" + script);
   argv.insert(argv.end(), args.begin(), args.end());
   return ossa::test::run_process(argv);
 }

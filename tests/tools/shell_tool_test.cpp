@@ -53,3 +53,17 @@ TEST_F(ShellTool, BadArgumentsAndEscapesAreRefused) {
   auto alias = ossa::test::call_tool(io, reg, ctx, "container.exec", R"({"command": ["true"]})");
   EXPECT_FALSE(alias.is_error) << alias.text;
 }
+
+// Issue 17, item 10: the workspace write budget reaches the tool, and the model reads why its
+// command died; once the workspace is past the budget, the next command is refused with the fix.
+TEST_F(ShellTool, WorkspaceWriteBudgetKillsAndThenRefuses) {
+  ctx.limits.workspace_write_mib = 4;
+  auto r = run({{"command",
+                 {"bash", "-c", "for i in $(seq 100); do head -c 1048576 /dev/zero > f$i; sleep 0.02; done; echo done"}}});
+  EXPECT_TRUE(r.is_error) << r.text;
+  EXPECT_NE(r.text.find("byte budget"), std::string::npos) << r.text;
+  EXPECT_EQ(r.text.find("done"), std::string::npos) << r.text;
+  auto again = run({{"command", {"true"}}});
+  EXPECT_TRUE(again.is_error);
+  EXPECT_NE(again.text.find("remove files"), std::string::npos) << again.text;
+}
