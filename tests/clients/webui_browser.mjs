@@ -133,8 +133,8 @@ try {
 
   // A task with a server-side python call: a tool card with arguments, status, duration, result.
   await ask('Please compute 6 times 7');
-  await b.waitFor('the answer', `${lastTurnText('.answer')}`, 15000).then((t) => assert.equal(t, 'The answer is 42.'));
-  await b.waitFor('the end of the turn', turnDone);
+  await b.waitFor('the end of the turn', turnDone, 15000);
+  assert.equal(await b.exec(lastTurnText('.answer')), 'The answer is 42.');
   const card = await b.exec(`const c = document.querySelector("#transcript .tool-card"); return c && {
     name: c.querySelector(".tool-name").textContent, status: c.dataset.status,
     args: c.querySelector(".tool-args").textContent, result: c.querySelector(".tool-result").textContent,
