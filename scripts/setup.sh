@@ -26,6 +26,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # the sandbox runs the system interpreter inside; bubblewrap is the benchmark's comparison
   python3 bubblewrap
+  # the web UI's browser tests: headless Chromium driven over WebDriver
+  chromium chromium-driver
 )
 
 # The MCP client's tests run real MCP servers from npm on Node (tests/clients/mcp). Debian's

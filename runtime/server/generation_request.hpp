@@ -68,6 +68,7 @@ struct OutputEvent {
   harmony::Message message;
   std::string text;
   bool server_tool = false;  // Started/Done: a call the server runs itself
+  bool is_error = false;     // ToolResult: the tool failed (or was stopped, or refused the call)
 };
 
 struct TurnOutput {

@@ -24,8 +24,10 @@
 #include "runtime/log.hpp"
 #include "runtime/server/chat_completions.hpp"
 #include "runtime/server/metrics.hpp"
+#include "runtime/server/ossa_routes.hpp"
 #include "runtime/server/response_store.hpp"
 #include "runtime/server/responses_api.hpp"
+#include "runtime/server/web_assets.hpp"
 
 namespace ossa::server {
 namespace asio = boost::asio;
@@ -59,6 +61,23 @@ Response json_response(int status, const Json& body, unsigned version, bool keep
   return make_response(status, body.dump() + "\n", "application/json", version, keep_alive);
 }
 
+// The page's files carry no secret (the API key is typed into the page, never served), so they
+// need no key; the headers keep the browser from running anything but these files.
+Response asset_response(const WebAsset& a, unsigned version, bool keep_alive, bool head) {
+  Response res = make_response(200, std::string(a.body), std::string(a.content_type).c_str(), version,
+                               keep_alive);
+  res.set("Content-Security-Policy", web_content_security_policy());
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set(http::field::cache_control, "no-cache");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("X-Frame-Options", "DENY");
+  if (head) {
+    res.body().clear();
+    res.content_length(a.body.size());
+  }
+  return res;
+}
+
 http::response<http::empty_body> sse_header(unsigned version) {
   http::response<http::empty_body> res(http::status::ok, version);
   res.set(http::field::server, "ossa");
@@ -81,8 +100,10 @@ std::string route_of(const std::string& target) {
   std::string path = target.substr(0, target.find('?'));
   if (path.rfind("/v1/responses/", 0) == 0) return "/v1/responses/{id}";
   if (path.rfind("/v1/models/", 0) == 0) return "/v1/models/{id}";
+  if (path.rfind("/ossa/sessions/", 0) == 0) return "/ossa/sessions/{id}";
+  if (find_web_asset(path)) return "/ui";
   for (const char* known : {"/health", "/metrics", "/v1/models", "/v1/chat/completions",
-                            "/v1/responses"})
+                            "/v1/responses", "/ossa/info", "/ossa/sessions"})
     if (path == known) return path;
   return "other";
 }
@@ -441,6 +462,13 @@ struct HttpServer::Impl {
     auto need = [&](http::verb v) {
       if (req.method() != v) throw ApiError(405, std::string("use ") + (v == http::verb::get ? "GET" : "POST"));
     };
+    if (const WebAsset* asset = find_web_asset(path)) {
+      if (req.method() != http::verb::head) need(http::verb::get);
+      return asset_response(*asset, req.version(), keep, req.method() == http::verb::head);
+    }
+    if (is_ossa_route(path))
+      return json_response(200, handle_ossa_route(std::string(req.method_string()), path, store, opt.mapping),
+                           req.version(), keep);
     if (path == "/health") {
       need(http::verb::get);
       return json_response(200, Json{{"status", "ok"}}, req.version(), keep);
@@ -479,7 +507,7 @@ struct HttpServer::Impl {
   }
 
   void check_auth(const Request& req, const std::string& path) const {
-    if (path != "/health" && !authorized(req))
+    if (path != "/health" && !find_web_asset(path) && !authorized(req))
       throw ApiError(401, "Incorrect API key provided. Pass it as 'Authorization: Bearer KEY'.",
                      "invalid_request_error", std::nullopt, "invalid_api_key");
   }
@@ -552,7 +580,10 @@ struct HttpServer::Impl {
         if (started) break;  // the stream is under way: all we can do is close it
         auto res = json_response(status, error_body(*err), req.version(), req.keep_alive());
         if (status == 429) res.set(http::field::retry_after, "1");
-        if (status == 405) res.set(http::field::allow, req.method() == http::verb::get ? "POST" : "GET");
+        if (status == 405)
+          res.set(http::field::allow, route_name == "/ossa/sessions/{id}" ? "GET, DELETE"
+                                      : req.method() == http::verb::get    ? "POST"
+                                                                           : "GET");
         auto op = write(stream, std::move(res));
         keep = co_await std::move(op);
       } else {

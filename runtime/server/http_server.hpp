@@ -6,7 +6,8 @@
 // kept apart from it here.
 //
 // Routes: GET /health (no auth), GET /metrics, GET /v1/models[/{id}],
-// POST /v1/chat/completions, POST /v1/responses, GET /v1/responses/{id}.
+// POST /v1/chat/completions, POST /v1/responses, GET /v1/responses/{id}, the web UI's files
+// at / and /ui/{file} (no auth, web_assets.hpp) and its /ossa/ routes (ossa_routes.hpp).
 #include <boost/asio/io_context.hpp>
 #include <cstddef>
 #include <filesystem>

@@ -79,4 +79,25 @@ std::optional<std::vector<harmony::Message>> ResponseStore::conversation(const s
   return out;
 }
 
+std::vector<Json> ResponseStore::records() const {
+  std::vector<Json> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.extension() != ".json") continue;
+    std::string id = p.stem().string();
+    auto j = read(id);
+    if (!j || !j->contains("response") || !(*j)["response"].is_object()) continue;
+    (*j)["id"] = id;
+    out.push_back(std::move(*j));
+  }
+  return out;
+}
+
+bool ResponseStore::remove(const std::string& id) {
+  if (!valid_id(id)) return false;
+  std::error_code ec;
+  return fs::remove(dir_ / (id + ".json"), ec);
+}
+
 }  // namespace ossa::server

@@ -22,6 +22,11 @@ class ResponseStore {
            const std::vector<harmony::Message>& conversation);
   std::optional<Json> response(const std::string& id) const;
   std::optional<std::vector<harmony::Message>> conversation(const std::string& id) const;
+  // Every readable record as {"id", "response", "conversation"} (unreadable files are skipped:
+  // one torn or foreign file must not hide the others), in no particular order.
+  std::vector<Json> records() const;
+  // Deletes a stored response; false when there was none.
+  bool remove(const std::string& id);
 
   // Ids are ours ("resp_" + letters and digits); anything else is never a file name.
   static bool valid_id(const std::string& id);

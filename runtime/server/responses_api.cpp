@@ -444,6 +444,7 @@ std::vector<Json> ResponsesEncoder::on_event(const OutputEvent& ev) {
     case OutputEvent::Kind::ToolResult:
       if (kind_ == Kind::Python)
         it["outputs"] = Json::array({Json{{"type", "logs"}, {"logs", m.text_content()}}});
+      if (ev.is_error && (kind_ == Kind::Python || kind_ == Kind::Search)) it["status"] = "failed";
       append(close_item());
       break;
   }

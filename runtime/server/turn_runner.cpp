@@ -381,6 +381,7 @@ asio::awaitable<TurnOutput> run_turn(const RunnerDeps& deps, const GenerationReq
     ev.message = tool_msg;
     ev.text = result.text;
     ev.server_tool = true;
+    ev.is_error = result.is_error;
     sink.on_event(ev);
     bool alive = co_await sink.flush();
     if (!alive || cancel->load()) {

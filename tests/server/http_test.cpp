@@ -18,6 +18,7 @@
 #include "runtime/environment.hpp"
 #include "runtime/server/http_server.hpp"
 #include "runtime/server/response_store.hpp"
+#include "runtime/server/web_assets.hpp"
 #include "tests/server/builtin_namespaces.hpp"
 #include "tests/server/rule_token_source.hpp"
 
@@ -301,6 +302,90 @@ TEST(HttpServer, StoredResponsesSurviveARestartAndContinueConversations) {
   EXPECT_EQ(conv->at(3).text_content(), "Blue.");
   next["previous_response_id"] = "resp_doesnotexist";
   EXPECT_EQ(c.send(http::verb::post, "/v1/responses", next.dump()).result_int(), 404);
+  std::filesystem::remove_all(dir);
+}
+
+// The page loads before the user has typed the key, so its files need none; they carry none,
+// and come with headers that stop the browser from running anything else.
+TEST(HttpServer, WebUiIsServedWithoutTheKeyAndWithAStrictPolicy) {
+  auto dir = temp_dir("webui");
+  ServerOptions o = options(dir);
+  o.api_key = "sekret-key-value";
+  Harness h(o, kHello);
+  Client c(h.port());
+  auto page = c.send(http::verb::get, "/");
+  ASSERT_EQ(page.result_int(), 200);
+  EXPECT_EQ(page[http::field::content_type], "text/html; charset=utf-8");
+  EXPECT_EQ(page["Content-Security-Policy"], web_content_security_policy());
+  EXPECT_EQ(page["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ(page["X-Frame-Options"], "DENY");
+  EXPECT_EQ(page.body(), find_web_asset("/")->body);
+  EXPECT_EQ(page.body().find("sekret-key-value"), std::string::npos);
+  auto js = c.send(http::verb::get, "/ui/app.js");
+  ASSERT_EQ(js.result_int(), 200);
+  EXPECT_EQ(js[http::field::content_type], "text/javascript; charset=utf-8");
+  EXPECT_EQ(js["Content-Security-Policy"], web_content_security_policy());
+  EXPECT_EQ(c.send(http::verb::get, "/ui/style.css").result_int(), 200);
+  EXPECT_EQ(c.send(http::verb::post, "/", "{}").result_int(), 405);
+  // What is not a page file needs the key like any route.
+  EXPECT_EQ(c.send(http::verb::get, "/ui/nope.js").result_int(), 401);
+  EXPECT_EQ(c.send(http::verb::get, "/ui/nope.js", "", "sekret-key-value").result_int(), 404);
+  EXPECT_EQ(c.send(http::verb::get, "/ossa/info").result_int(), 401);
+  EXPECT_EQ(c.send(http::verb::get, "/ossa/sessions").result_int(), 401);
+  EXPECT_EQ(c.send(http::verb::delete_, "/ossa/sessions/resp_x").result_int(), 401);
+  auto info = c.send(http::verb::get, "/ossa/info", "", "sekret-key-value");
+  ASSERT_EQ(info.result_int(), 200);
+  EXPECT_EQ(body_json(info)["model"], "test-model");
+  auto metrics = c.send(http::verb::get, "/metrics", "", "sekret-key-value");
+  EXPECT_NE(metrics.body().find("ossa_http_requests_total{route=\"/ui\",code=\"200\"} 3"), std::string::npos)
+      << metrics.body();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(HttpServer, SessionsListOpenAndDeleteStoredResponsesAcrossARestart) {
+  auto dir = temp_dir("sessions");
+  const std::vector<test::Rule> rules = {
+      {"colour", "<|channel|>final<|message|>Blue.<|return|>"},
+      {"", "<|channel|>final<|message|>Noted: blue.<|return|>"}};
+  std::string second_id;
+  {
+    Harness h(options(dir), rules);
+    Client c(h.port());
+    auto r1 = c.send(http::verb::post, "/v1/responses",
+                     R"({"model":"test-model","input":"My favourite is blue.","instructions":"Be brief."})");
+    ASSERT_EQ(r1.result_int(), 200) << r1.body();
+    Json next = Json{{"model", "test-model"}, {"input", "Which colour?"},
+                     {"previous_response_id", body_json(r1)["id"]}, {"instructions", "Be brief."}};
+    auto r2 = c.send(http::verb::post, "/v1/responses", next.dump());
+    ASSERT_EQ(r2.result_int(), 200) << r2.body();
+    second_id = body_json(r2)["id"];
+  }
+  Harness h(options(dir), rules);
+  Client c(h.port());
+  auto list = c.send(http::verb::get, "/ossa/sessions");
+  ASSERT_EQ(list.result_int(), 200);
+  Json sessions = body_json(list)["data"];
+  ASSERT_EQ(sessions.size(), 1u) << sessions;
+  EXPECT_EQ(sessions[0]["id"], second_id);
+  EXPECT_EQ(sessions[0]["title"], "My favourite is blue.");
+  EXPECT_EQ(sessions[0]["turns"], 2);
+  auto view = c.send(http::verb::get, "/ossa/sessions/" + second_id);
+  ASSERT_EQ(view.result_int(), 200);
+  Json v = body_json(view);
+  EXPECT_EQ(v["settings"]["instructions"], "Be brief.");
+  ASSERT_EQ(v["turns"].size(), 2u);
+  EXPECT_EQ(v["turns"][1]["items"], Json::parse(R"([{"type":"user","text":"Which colour?"},
+                                                    {"type":"message","text":"Blue."}])"));
+  EXPECT_GT(v["turns"][1]["usage"]["output_tokens"].get<int>(), 0);
+  auto gone = c.send(http::verb::delete_, "/ossa/sessions/" + second_id);
+  ASSERT_EQ(gone.result_int(), 200) << gone.body();
+  EXPECT_EQ(body_json(gone)["responses"].size(), 2u);
+  EXPECT_EQ(body_json(c.send(http::verb::get, "/ossa/sessions"))["data"].size(), 0u);
+  EXPECT_EQ(c.send(http::verb::get, "/v1/responses/" + second_id).result_int(), 404);
+  EXPECT_EQ(c.send(http::verb::get, "/ossa/sessions/" + second_id).result_int(), 404);
+  auto wrong = c.send(http::verb::post, "/ossa/sessions/" + second_id, "{}");
+  EXPECT_EQ(wrong.result_int(), 405);
+  EXPECT_EQ(wrong[http::field::allow], "GET, DELETE");
   std::filesystem::remove_all(dir);
 }
 
