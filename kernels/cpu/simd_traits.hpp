@@ -44,13 +44,16 @@ struct V {
   static reg max(reg a, reg b) { return _mm512_max_ps(a, b); }
   static reg min(reg a, reg b) { return _mm512_min_ps(a, b); }
   static reg div(reg a, reg b) { return _mm512_div_ps(a, b); }
-  // Via memory: GCC 12's _mm512_reduce_*_ps trip -Wuninitialized inside its own header.
+  // Via memory, then a tree like AVX2's: GCC 12's _mm512_reduce_*_ps trip -Wuninitialized
+  // inside its own header.
   static float reduce(reg v) {
     alignas(64) float l[16];
     _mm512_store_ps(l, v);
-    float s = 0.0f;
-    for (int i = 0; i < 16; ++i) s += l[i];
-    return s;
+    __m256 s8 = _mm256_add_ps(_mm256_load_ps(l), _mm256_load_ps(l + 8));
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
   }
   static float reduce_max(reg v) {
     alignas(64) float l[16];
