@@ -50,7 +50,7 @@ TEST(EngineServer, ConcurrentClientsAreAllAnsweredByOneModel) {
   ServerOptions o;
   o.port = 0;
   o.data_dir = dir / "data";
-  o.workspace = dir;
+  o.tool_context.workspace = dir;
   o.slots = 4;
   o.mapping.model_id = "tiny";
   o.mapping.date = "2026-01-02";
