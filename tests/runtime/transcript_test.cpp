@@ -103,7 +103,7 @@ TEST(Transcript, FilesThatAreNotTranscriptsAreRefusedUntouched) {
   const std::vector<std::string> files = {
       "some notes, no newline",
       "[1,2,3]\n",
-      std::string("\x7f""ELF\x02\x01\x01\0\0\0", 12),
+      std::string("\x7f""ELF\x02\x01\x01\0\0\0", 10),
       "{\"a\": 1}\n{\"b\": 2}\n",
       "",
   };
