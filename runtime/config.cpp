@@ -1,5 +1,6 @@
 #include "runtime/config.hpp"
 
+#include <cmath>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -136,6 +137,19 @@ void check_choice(const std::string& what, const std::string& v,
   throw ConfigError(what + ": expected one of " + list + "; got \"" + v + "\"");
 }
 
+// Beyond a week a turn or a tool call is not limited in any way a user means, and far beyond
+// it the seconds overflow the clock's nanoseconds (1e10 s wraps negative: every turn stopped at
+// once). inf and NaN are refused by the same test.
+constexpr double kMaxLimitSeconds = 7 * 24 * 3600.0;
+
+void check_seconds(const char* what, double v) {
+  if (!(v > 0) || !(v <= kMaxLimitSeconds)) {
+    std::ostringstream s;
+    s << what << ": must be more than 0 and at most " << kMaxLimitSeconds << " seconds (7 days); got " << v;
+    throw ConfigError(s.str());
+  }
+}
+
 void validate(const Config& c) {
   check_choice("reasoning", c.reasoning, {"low", "medium", "high"});
   check_choice("sandbox.policy", c.sandbox_policy, {"default", "degraded"});
@@ -145,11 +159,12 @@ void validate(const Config& c) {
     throw ConfigError(e.what());
   }
   if (c.threads < 0) throw ConfigError("threads: must be >= 0");
-  if (c.temperature < 0) throw ConfigError("temperature: must be >= 0");
+  if (!(c.temperature >= 0) || !std::isfinite(c.temperature))
+    throw ConfigError("temperature: must be a finite number >= 0");
   if (c.limits.max_tool_rounds < 0) throw ConfigError("limits.max_tool_rounds: must be >= 0");
   if (c.limits.max_tokens <= 0) throw ConfigError("limits.max_tokens: must be > 0");
-  if (!(c.limits.wall_time_s > 0)) throw ConfigError("limits.wall_time_s: must be > 0");
-  if (!(c.limits.tool_timeout_s > 0)) throw ConfigError("limits.tool_timeout_s: must be > 0");
+  check_seconds("limits.wall_time_s", c.limits.wall_time_s);
+  check_seconds("limits.tool_timeout_s", c.limits.tool_timeout_s);
   if (c.limits.repeat_limit < 1) throw ConfigError("limits.repeat_limit: must be >= 1");
 }
 

@@ -18,8 +18,8 @@ std::vector<std::string> split_list(const std::string& s) {
 
 // CLI11 binds std::optional directly; these keep the flag text in the help uniform.
 template <class T>
-void opt(CLI::App& cmd, const char* name, std::optional<T>& slot, const char* help) {
-  cmd.add_option_function<T>(name, [&slot](const T& v) { slot = v; }, help);
+CLI::Option* opt(CLI::App& cmd, const char* name, std::optional<T>& slot, const char* help) {
+  return cmd.add_option_function<T>(name, [&slot](const T& v) { slot = v; }, help);
 }
 
 }  // namespace
@@ -40,7 +40,8 @@ void ConfigFlags::add_to(CLI::App& cmd) {
   opt(cmd, "--wall-time", overrides.wall_time_s, "Most seconds for one turn");
   opt(cmd, "--tool-timeout", overrides.tool_timeout_s, "Most seconds for one tool call");
   opt(cmd, "--temperature", overrides.temperature, "Sampling temperature (0 = greedy)");
-  opt(cmd, "--seed", overrides.seed, "Sampling seed (0 = random)");
+  // CLI11 reads "-1" into an unsigned as 2^64-1: refuse a sign before conversion.
+  opt(cmd, "--seed", overrides.seed, "Sampling seed (0 = random)")->check(CLI::NonNegativeNumber);
   opt(cmd, "--transcript-dir", overrides.transcript_dir, "Folder of session transcripts");
   cmd.add_option_function<std::string>(
       "--tools", [this](const std::string& v) { overrides.tools = split_list(v); },

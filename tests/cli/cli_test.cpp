@@ -48,6 +48,18 @@ TEST(Cli, UnknownSubcommandIsAUsageError) {
   EXPECT_EQ(count_lines(r.err), 1u) << r.err;
 }
 
+// Issue 19: `--seed -1` became 18446744073709551615; `ossa sandbox --memory 1` was accepted
+// though the configuration's minimum is 16 MiB. Both are usage errors, checked before anything
+// loads.
+TEST(Cli, NegativeSeedAndTinySandboxMemoryAreUsageErrors) {
+  auto r = run_ossa({"run", "--seed", "-1", "hello"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--seed"), std::string::npos) << r.err;
+  r = run_ossa({"sandbox", "--memory", "1", "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("16..16777216"), std::string::npos) << r.err;
+}
+
 TEST(Cli, NoCommandIsAUsageErrorThatShowsHelp) {
   auto r = run_ossa({});
   EXPECT_EQ(r.exit_code, 2);

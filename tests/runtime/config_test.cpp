@@ -1,8 +1,10 @@
 // Configuration: TOML file parsing with precise errors, flag overrides, `ossa config show`.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "runtime/config.hpp"
@@ -88,6 +90,35 @@ TEST(Config, FlagsOverrideTheFile) {
   EXPECT_EQ(c.tools, (std::vector<std::string>{"browser"}));
   o.approve = "maybe";
   EXPECT_THROW(apply_overrides(c, o), ConfigError);
+}
+
+// Issue 19: limits that inverted. wall_time 1e10 s overflowed the clock and stopped every turn
+// at once; inf and NaN passed "> 0"; a negative or NaN temperature passed "< 0".
+TEST(Config, LimitsThatWouldOverflowOrAreNotNumbersAreRefused) {
+  for (double bad : {1e10, 1e300, std::numeric_limits<double>::infinity(), std::nan(""), -1.0, 0.0}) {
+    Config c;
+    ConfigOverrides o;
+    o.wall_time_s = bad;
+    EXPECT_THROW(apply_overrides(c, o), ConfigError) << bad;
+    ConfigOverrides t;
+    t.tool_timeout_s = bad;
+    EXPECT_THROW(apply_overrides(c, t), ConfigError) << bad;
+  }
+  try {
+    parse_config("[limits]\nwall_time_s = 1e300\n", "c.toml");
+    ADD_FAILURE() << "1e300 s accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("at most 604800"), std::string::npos) << e.what();
+  }
+  Config c;
+  ConfigOverrides week;
+  week.wall_time_s = 7 * 24 * 3600.0;
+  EXPECT_NO_THROW(apply_overrides(c, week));
+  for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(), -0.5}) {
+    ConfigOverrides o;
+    o.temperature = bad;
+    EXPECT_THROW(apply_overrides(c, o), ConfigError) << bad;
+  }
 }
 
 TEST(Config, ShowPrintsTheEffectiveConfiguration) {
