@@ -25,15 +25,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::string today_utc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 // Loads the model; on a terminal a ticking line shows that loading is under way (the engine
 // maps and validates every tensor before returning, which takes a while on big checkpoints).
 std::shared_ptr<const engine::Model> load_model(const Config& cfg, bool progress) {
@@ -146,7 +137,7 @@ void AgentRunner::open(const OpenOptions& o) {
   SessionOptions so;
   so.reasoning = cfg_.reasoning;
   so.instructions = cfg_.instructions;
-  so.date = cfg_.date.empty() ? today_utc() : cfg_.date;
+  so.date = conversation_date(cfg_);
   so.limits = cfg_.limits;
   so.approve = cfg_.approve;
   so.need_approval = cfg_.need_approval;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -378,6 +379,16 @@ Config load_config(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return parse_config(s.str(), p);
+}
+
+std::string conversation_date(const Config& c) {
+  if (!c.date.empty()) return c.date;
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
 }
 
 void apply_overrides(Config& c, const ConfigOverrides& o) {

@@ -100,6 +100,9 @@ Config parse_config(const std::string& toml_text, const std::string& origin);
 // Applies and validates overrides; throws ConfigError naming the bad value.
 void apply_overrides(Config& cfg, const ConfigOverrides& o);
 
+// The conversation's start date: cfg.date, or today (UTC) when it is empty.
+std::string conversation_date(const Config& cfg);
+
 ApproveMode parse_approve_mode(const std::string& s);  // throws ConfigError
 const char* to_string(ApproveMode m);
 

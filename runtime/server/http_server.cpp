@@ -186,14 +186,18 @@ class SseWriter {
   bool failed_ = false;
 };
 
-class ChatSink final : public TurnSink {
+// Turn events to the client: the API's encoder makes the payloads, `Emit` frames each one
+// (chat: bare `data:` lines; responses: named events). Without a writer (not streaming) the
+// encoder still assembles the whole answer.
+template <class Encoder, void (SseWriter::*Emit)(const Json&)>
+class EncodingSink final : public TurnSink {
  public:
-  ChatSink(ChatEncoder& enc, SseWriter* w, std::shared_ptr<std::atomic<bool>> cancel)
+  EncodingSink(Encoder& enc, SseWriter* w, std::shared_ptr<std::atomic<bool>> cancel)
       : enc_(enc), w_(w), cancel_(std::move(cancel)) {}
   void on_event(const OutputEvent& ev) override {
-    auto chunks = enc_.on_event(ev);
+    auto payloads = enc_.on_event(ev);
     if (w_)
-      for (const auto& c : chunks) w_->data(c);
+      for (const auto& p : payloads) (w_->*Emit)(p);
   }
   asio::awaitable<bool> flush() override {
     if (!w_) co_return !cancel_->load();
@@ -202,31 +206,12 @@ class ChatSink final : public TurnSink {
   }
 
  private:
-  ChatEncoder& enc_;
+  Encoder& enc_;
   SseWriter* w_;
   std::shared_ptr<std::atomic<bool>> cancel_;
 };
-
-class ResponsesSink final : public TurnSink {
- public:
-  ResponsesSink(ResponsesEncoder& enc, SseWriter* w, std::shared_ptr<std::atomic<bool>> cancel)
-      : enc_(enc), w_(w), cancel_(std::move(cancel)) {}
-  void on_event(const OutputEvent& ev) override {
-    auto events = enc_.on_event(ev);
-    if (w_)
-      for (const auto& e : events) w_->event(e);
-  }
-  asio::awaitable<bool> flush() override {
-    if (!w_) co_return !cancel_->load();
-    bool ok = co_await w_->flush();
-    co_return ok && !cancel_->load();
-  }
-
- private:
-  ResponsesEncoder& enc_;
-  SseWriter* w_;
-  std::shared_ptr<std::atomic<bool>> cancel_;
-};
+using ChatSink = EncodingSink<ChatEncoder, &SseWriter::data>;
+using ResponsesSink = EncodingSink<ResponsesEncoder, &SseWriter::event>;
 
 // Watches the connection while a request generates: a client that closes it cancels the turn.
 struct Watch {

@@ -13,15 +13,6 @@ namespace ossa::server {
 
 namespace {
 
-std::string today_utc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 std::string default_data_dir() {
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
     return (std::filesystem::path(x) / "ossa" / "server").string();
@@ -85,7 +76,7 @@ ServeSetup prepare_serve(const ServeFlags& f, const std::string& default_model_n
   o.tool_context = s.environment->tool_context({}, nullptr);
   MappingContext& m = o.mapping;
   m.model_id = !f.model_name.empty() ? f.model_name : default_model_name;
-  m.date = s.config.date.empty() ? today_utc() : s.config.date;
+  m.date = runtime::conversation_date(s.config);
   m.reasoning = s.config.reasoning;
   m.max_tokens_limit = s.config.limits.max_tokens;
   m.default_temperature = s.config.temperature;
