@@ -33,12 +33,6 @@ std::string content_text(const Json& content, const std::string& param, bool all
   return out;
 }
 
-const Json& field(const Json& obj, const char* key) {
-  static const Json null_json;
-  auto it = obj.find(key);
-  return it == obj.end() ? null_json : *it;
-}
-
 Message call_message(const std::string& name, const std::string& arguments) {
   Message m = Message::text(Role::Assistant, arguments);
   m.channel = "commentary";
@@ -62,13 +56,7 @@ void append_instructions(std::string& to, const std::string& text) {
 }  // namespace
 
 GenerationRequest parse_chat_request(const Json& body, const MappingContext& ctx) {
-  const Json& model = field(body, "model");
-  if (!model.is_string()) throw bad_field("model", "model is required (a string)");
-  if (model.get<std::string>() != ctx.model_id)
-    throw ApiError(404,
-                   "The model '" + model.get<std::string>() + "' does not exist; this server has '" +
-                       ctx.model_id + "'",
-                   "invalid_request_error", "model", "model_not_found");
+  check_model(body, ctx);
   const Json& n = field(body, "n");
   if (!n.is_null() && (!n.is_number_integer() || n.get<std::int64_t>() != 1))
     throw bad_field("n", "only n=1 is supported");

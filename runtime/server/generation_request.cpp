@@ -151,6 +151,23 @@ int parse_max_tokens(const Json& body, const MappingContext& ctx,
   return ctx.max_tokens_limit;
 }
 
+const Json& field(const Json& obj, const char* key) {
+  static const Json null_json;
+  if (!obj.is_object()) return null_json;
+  auto it = obj.find(key);
+  return it == obj.end() ? null_json : *it;
+}
+
+void check_model(const Json& body, const MappingContext& ctx) {
+  const Json& model = field(body, "model");
+  if (!model.is_string()) throw bad_field("model", "model is required (a string)");
+  if (model.get<std::string>() != ctx.model_id)
+    throw ApiError(404,
+                   "The model '" + model.get<std::string>() + "' does not exist; this server has '" +
+                       ctx.model_id + "'",
+                   "invalid_request_error", "model", "model_not_found");
+}
+
 Json parse_body(std::string_view body) {
   Json j = Json::parse(body, nullptr, false);
   if (j.is_discarded())

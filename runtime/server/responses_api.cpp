@@ -8,13 +8,6 @@ using harmony::Role;
 
 namespace {
 
-const Json& field(const Json& obj, const char* key) {
-  static const Json null_json;
-  if (!obj.is_object()) return null_json;
-  auto it = obj.find(key);
-  return it == obj.end() ? null_json : *it;
-}
-
 std::string string_field(const Json& obj, const char* key, const std::string& param) {
   const Json& v = field(obj, key);
   if (!v.is_string()) throw bad_field(param + "." + key, std::string(key) + " must be a string");
@@ -65,13 +58,7 @@ std::string last_call_name(const std::vector<Message>& messages) {
 ResponsesRequest parse_responses_request(const Json& body, const MappingContext& ctx,
                                          const HistoryLookup& previous) {
   ResponsesRequest rr;
-  const Json& model = field(body, "model");
-  if (!model.is_string()) throw bad_field("model", "model is required (a string)");
-  if (model.get<std::string>() != ctx.model_id)
-    throw ApiError(404,
-                   "The model '" + model.get<std::string>() + "' does not exist; this server has '" +
-                       ctx.model_id + "'",
-                   "invalid_request_error", "model", "model_not_found");
+  check_model(body, ctx);
 
   ConversationParts parts;
   parts.effort = ctx.reasoning == "low"    ? harmony::ReasoningEffort::Low

@@ -16,24 +16,15 @@
 #include <vector>
 
 #include "tests/cli/subprocess.hpp"
+#include "tests/server/node_runtime.hpp"
 
 namespace {
 namespace fs = std::filesystem;
 
-// The Node that runs the clients: the one setup.sh fetched from npm where the system's is older
-// than 20 (Debian 12 ships 18), else the system's.
-std::vector<std::string> node_command() {
-  if (fs::exists(OSSA_BUNDLED_NODE)) return {OSSA_BUNDLED_NODE};
-  return {"/usr/bin/env", "node"};
-}
+using ossa::test::node_command;
 
 std::string node_problem() {
-  std::vector<std::string> argv = node_command();
-  argv.push_back("--version");
-  auto r = ossa::test::run_process(argv);
-  if (r.exit_code != 0) return "node is not installed";
-  int major = std::atoi(r.out.c_str() + (r.out.rfind('v', 0) == 0 ? 1 : 0));
-  if (major < 20) return "node " + r.out + " is older than 20";
+  if (auto p = ossa::test::node_version_problem(); !p.empty()) return p;
   for (const char* pkg : {"openai", "@openai/agents"})
     if (!fs::exists(fs::path(OSSA_CLIENTS_DIR) / "node_modules" / pkg / "package.json"))
       return std::string("npm package ") + pkg + " is not installed (scripts/setup.sh installs tests/clients)";

@@ -10,27 +10,14 @@
 #include <vector>
 
 #include "tests/cli/subprocess.hpp"
+#include "tests/server/node_runtime.hpp"
 
 namespace {
 
-// The Node setup.sh fetched from npm where the system's is older than 20, else the system's.
-std::vector<std::string> node_command() {
-  if (std::filesystem::exists(OSSA_BUNDLED_NODE)) return {OSSA_BUNDLED_NODE};
-  return {"/usr/bin/env", "node"};
-}
-
-std::string node_problem() {
-  std::vector<std::string> argv = node_command();
-  argv.push_back("--version");
-  auto r = ossa::test::run_process(argv);
-  if (r.exit_code != 0) return "node is not installed";
-  int major = std::atoi(r.out.c_str() + (r.out.rfind('v', 0) == 0 ? 1 : 0));
-  if (major < 20) return "node " + r.out + " is older than 20";
-  return {};
-}
+using ossa::test::node_command;
 
 TEST(WebUiBrowser, KeyStreamingToolCardStopMarkupResumeDelete) {
-  if (auto p = node_problem(); !p.empty()) GTEST_SKIP() << p;
+  if (auto p = ossa::test::node_version_problem(); !p.empty()) GTEST_SKIP() << p;
   std::vector<std::string> argv = node_command();
   argv.insert(argv.end(), {std::string(OSSA_CLIENTS_DIR) + "/webui_browser.mjs", "--server",
                            OSSA_SCRIPTED_SERVER, "--shots", OSSA_WEBUI_SHOTS_DIR});
