@@ -48,3 +48,8 @@ target_link_libraries(ossa_boost PUBLIC Boost::headers Threads::Threads OpenSSL:
                       OpenSSL::Crypto)
 target_compile_definitions(ossa_boost PUBLIC BOOST_ASIO_NO_DEPRECATED
                            BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION)
+
+# Test-only programs, optional: the web UI's browser tests (tests/server/webui_browser_test.cpp)
+# drive Debian's chromium through chromium-driver, and skip with one line where they are absent.
+find_program(OSSA_CHROMIUM NAMES chromium chromium-browser)
+find_program(OSSA_CHROMEDRIVER NAMES chromedriver)

@@ -1,241 +1,258 @@
-// One forward pass, following OpenAI's reference (gpt_oss/torch/model.py) with fp32
-// activations and the weights as stored (bf16 dense, MXFP4 experts decoded inside the kernels).
+// The forward pass as a sequence of kernel calls, following OpenAI's reference
+// (gpt_oss/torch/model.py) with fp32 activations and the weights as stored (bf16 dense, MXFP4
+// experts decoded inside the kernels). A step runs many sequences at once: their rows are
+// stacked, so every dense weight and every expert is read once per step.
 #include "engine/forward.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
+#include "kernels/cpu/attention.hpp"
 #include "kernels/cpu/bf16.hpp"
 #include "kernels/cpu/matmul.hpp"
+#include "kernels/cpu/residual.hpp"
+#include "kernels/cpu/rmsnorm.hpp"
+#include "kernels/cpu/rope.hpp"
+#include "kernels/cpu/routing.hpp"
+#include "kernels/cpu/swiglu.hpp"
 
 namespace ossa::engine {
 namespace {
 using kernels::bf16_to_f32;
 
 constexpr float kSwigluAlpha = 1.702f;
-
 // Below this many multiply-adds a product runs on the calling thread: waking the pool costs
 // more than it saves.
 constexpr std::size_t kParallelMinWork = 1u << 16;
 
+std::size_t sz(int v) { return static_cast<std::size_t>(v); }
+
 // y = x W^T + b for T rows, split over the pool by output rows.
-void linear_bf16(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, const std::uint16_t* w,
-                 const std::uint16_t* b, float* y, std::size_t N) {
+void linear(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, const std::uint16_t* w,
+            const std::uint16_t* b, float* y, std::size_t N) {
   if (T * K * N < kParallelMinWork) return kernels::matmul_bf16(x, T, K, w, b, y, N, 0, N);
+  pool.parallel_for(N, [&](std::size_t n0, std::size_t n1) { kernels::matmul_bf16(x, T, K, w, b, y, N, n0, n1); }, 8);
+}
+
+// The same for expert e of an MXFP4 weight stacked [E, N, K/32, 16].
+void linear_expert(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, const Mxfp4Weight& w,
+                   std::size_t e, float* y, std::size_t N) {
+  const std::size_t g = K / 32;
+  const std::uint8_t* blocks = w.blocks + e * N * g * 16;
+  const std::uint8_t* scales = w.scales + e * N * g;
+  const std::uint16_t* bias = w.bias + e * N;
+  if (T * K * N < kParallelMinWork) return kernels::matmul_mxfp4(x, T, K, blocks, scales, bias, y, N, 0, N);
   pool.parallel_for(N, [&](std::size_t n0, std::size_t n1) {
-    kernels::matmul_bf16(x, T, K, w, b, y, N, n0, n1);
+    kernels::matmul_mxfp4(x, T, K, blocks, scales, bias, y, N, n0, n1);
   }, 8);
 }
 
-void linear_mxfp4(ThreadPool& pool, const float* x, std::size_t T, std::size_t K,
-                  const std::uint8_t* blocks, const std::uint8_t* scales, const std::uint16_t* b,
-                  float* y, std::size_t N) {
-  if (T * K * N < kParallelMinWork) return kernels::matmul_mxfp4(x, T, K, blocks, scales, b, y, N, 0, N);
-  pool.parallel_for(N, [&](std::size_t n0, std::size_t n1) {
-    kernels::matmul_mxfp4(x, T, K, blocks, scales, b, y, N, n0, n1);
-  }, 8);
-}
-
-void rmsnorm(const float* x, std::size_t T, std::size_t H, const std::uint16_t* gain, float eps, float* y) {
-  for (std::size_t t = 0; t < T; ++t) {
-    const float* xr = x + t * H;
-    double ss = 0.0;
-    for (std::size_t h = 0; h < H; ++h) ss += static_cast<double>(xr[h]) * xr[h];
-    const float r = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(H)) + eps);
-    for (std::size_t h = 0; h < H; ++h) y[t * H + h] = xr[h] * r * bf16_to_f32(gain[h]);
-  }
-}
-
-// Rotates the two halves of every head (NeoX style) by the position's angles.
-void rope(const ModelImpl& m, float* x, std::size_t T, std::size_t heads, std::size_t pos0) {
-  const std::size_t d = static_cast<std::size_t>(m.config.head_dim), half = d / 2;
-  std::vector<float> cs(half), sn(half);
-  for (std::size_t t = 0; t < T; ++t) {
-    const float p = static_cast<float>(pos0 + t);
-    for (std::size_t i = 0; i < half; ++i) {
-      const float angle = p * m.inv_freq[i];
-      cs[i] = std::cos(angle) * m.concentration;
-      sn[i] = std::sin(angle) * m.concentration;
-    }
-    for (std::size_t h = 0; h < heads; ++h) {
-      float* v = x + (t * heads + h) * d;
-      for (std::size_t i = 0; i < half; ++i) {
-        const float x1 = v[i], x2 = v[half + i];
-        v[i] = x1 * cs[i] - x2 * sn[i];
-        v[half + i] = x2 * cs[i] + x1 * sn[i];
-      }
-    }
-  }
-}
-
-void trace_rows(const TraceFn* trace, const std::string& name, const float* data, std::size_t rows,
-                std::size_t cols) {
+void trace_rows(const TraceFn* trace, const std::string& name, const float* data, std::size_t rows, std::size_t cols) {
   if (trace) (*trace)(name, data, rows, cols);
+}
+
+// The rows of the step, sequence by sequence.
+struct Rows {
+  std::size_t total = 0;
+  std::vector<std::size_t> first;  // first row of each sequence
+};
+
+Rows stack(std::span<const StepSequence> batch) {
+  Rows r;
+  for (const auto& s : batch) {
+    r.first.push_back(r.total);
+    r.total += s.tokens.size();
+  }
+  return r;
+}
+
+// AttentionBlock.forward: t = norm(x); q, k, v = qkv(t); rope(q, k); cache k, v;
+// t = sdpa(q, cache, sinks, window); x = x + out(t).
+void attention_block(CpuModel& m, std::size_t l, std::span<const StepSequence> batch, const Rows& rows,
+                     const TraceFn* trace, const std::string& name) {
+  const ModelConfig& c = m.config;
+  const LayerWeights& w = m.weights.layers[l];
+  const std::size_t T = rows.total, H = sz(c.hidden_size), Q = sz(c.q_width()), KV = sz(c.kv_width()),
+                    d = sz(c.head_dim), Hq = sz(c.num_heads), Hkv = sz(c.num_kv_heads), B = m.kv.block_tokens;
+
+  kernels::rmsnorm(m.x.data(), T, H, w.attn_norm, c.rms_norm_eps, m.t.data());
+  trace_rows(trace, name + "attn.norm", m.t.data(), T, H);
+
+  linear(m.pool, m.t.data(), T, H, w.q_w, w.q_b, m.q.data(), Q);
+  linear(m.pool, m.t.data(), T, H, w.k_w, w.k_b, m.k.data(), KV);
+  linear(m.pool, m.t.data(), T, H, w.v_w, w.v_b, m.v.data(), KV);
+  if (trace) {
+    std::vector<float> qkv(T * (Q + 2 * KV));
+    for (std::size_t r = 0; r < T; ++r) {
+      std::copy_n(&m.q[r * Q], Q, &qkv[r * (Q + 2 * KV)]);
+      std::copy_n(&m.k[r * KV], KV, &qkv[r * (Q + 2 * KV) + Q]);
+      std::copy_n(&m.v[r * KV], KV, &qkv[r * (Q + 2 * KV) + Q + KV]);
+    }
+    trace_rows(trace, name + "attn.qkv", qkv.data(), T, Q + 2 * KV);
+  }
+
+  kernels::rope(m.q.data(), T, Hq, d, m.pos.data(), m.rope.inv_freq.data(), m.rope.concentration);
+  kernels::rope(m.k.data(), T, Hkv, d, m.pos.data(), m.rope.inv_freq.data(), m.rope.concentration);
+  trace_rows(trace, name + "attn.rope.q", m.q.data(), T, Q);
+  trace_rows(trace, name + "attn.rope.k", m.k.data(), T, KV);
+
+  // Each sequence's new keys and values go into its own blocks of this layer; the block
+  // pointers of every sequence form its view of the cache.
+  std::vector<std::vector<const float*>> views(batch.size());
+  for (std::size_t s = 0; s < batch.size(); ++s) {
+    const auto& table = (*batch[s].tables)[l];
+    for (std::size_t i = 0; i < batch[s].tokens.size(); ++i) {
+      const std::size_t r = rows.first[s] + i, p = m.pos[r];
+      float* blk = m.block(table[p / B]);
+      std::copy_n(&m.k[r * KV], KV, blk + (p % B) * KV);
+      std::copy_n(&m.v[r * KV], KV, blk + (B + p % B) * KV);
+    }
+    views[s].resize(table.size());
+    for (std::size_t b = 0; b < table.size(); ++b) views[s][b] = table[b] == kNoBlock ? nullptr : m.block(table[b]);
+  }
+  kernels::AttentionShape shape{Hq, Hkv, d, c.sliding[l] ? sz(c.sliding_window) : 0,
+                                1.0f / std::sqrt(static_cast<float>(d)), m.sinks[l].data()};
+  // Work items are (row, head) over all sequences; a thread's range may span sequences.
+  m.pool.parallel_for(T * Hq, [&](std::size_t i0, std::size_t i1) {
+    for (std::size_t s = 0; s < batch.size(); ++s) {
+      const std::size_t a = rows.first[s] * Hq, e = a + batch[s].tokens.size() * Hq;
+      const std::size_t lo = std::max(a, i0), hi = std::min(e, i1);
+      if (lo >= hi) continue;
+      kernels::KvView kv{views[s].data(), B, KV};
+      kernels::attention(&m.q[rows.first[s] * Q], &m.pos[rows.first[s]], batch[s].tokens.size(), kv, shape,
+                         &m.o[rows.first[s] * Q], lo - a, hi - a);
+    }
+  });
+  trace_rows(trace, name + "attn.sdpa", m.o.data(), T, Q);
+
+  linear(m.pool, m.o.data(), T, Q, w.out_w, w.out_b, m.tmp.data(), H);
+  kernels::residual_add(m.x.data(), m.tmp.data(), T * H);
+  trace_rows(trace, name + "attn.resid", m.x.data(), T, H);
+}
+
+// MLPBlock.forward: t = norm(x); g = gate(t); top-k experts and their softmax weights;
+// t = sum_k w_k mlp2(swiglu(mlp1_k(t))); x = x + t. Rows are grouped by expert across all
+// sequences of the step, so each chosen expert's weights are read once.
+void mlp_block(CpuModel& m, std::size_t l, std::size_t T, const TraceFn* trace, const std::string& name) {
+  const ModelConfig& c = m.config;
+  const LayerWeights& w = m.weights.layers[l];
+  const std::size_t H = sz(c.hidden_size), E = sz(c.num_experts), K = sz(c.experts_per_token),
+                    I = sz(c.intermediate_size);
+
+  kernels::rmsnorm(m.x.data(), T, H, w.mlp_norm, c.rms_norm_eps, m.t.data());
+  trace_rows(trace, name + "mlp.norm", m.t.data(), T, H);
+  linear(m.pool, m.t.data(), T, H, w.gate_w, w.gate_b, m.gate.data(), E);
+  trace_rows(trace, name + "mlp.gate", m.gate.data(), T, E);
+
+  kernels::topk_softmax(m.gate.data(), T, E, K, m.expert_idx.data(), m.expert_w.data());
+  if (trace) {
+    std::vector<float> idx(m.expert_idx.begin(), m.expert_idx.begin() + static_cast<std::ptrdiff_t>(T * K));
+    trace_rows(trace, name + "mlp.expert_idx", idx.data(), T, K);
+    trace_rows(trace, name + "mlp.expert_w", m.expert_w.data(), T, K);
+  }
+
+  std::vector<std::vector<std::pair<std::size_t, float>>> routed(E);  // expert -> (row, weight)
+  for (std::size_t r = 0; r < T; ++r) {
+    for (std::size_t j = 0; j < K; ++j) routed[sz(m.expert_idx[r * K + j])].emplace_back(r, m.expert_w[r * K + j]);
+  }
+  std::fill_n(m.moe.begin(), T * H, 0.0f);
+  for (std::size_t e = 0; e < E; ++e) {
+    const auto& list = routed[e];
+    if (list.empty()) continue;
+    const std::size_t n = list.size();
+    for (std::size_t i = 0; i < n; ++i) std::copy_n(&m.t[list[i].first * H], H, &m.xe[i * H]);
+    linear_expert(m.pool, m.xe.data(), n, H, w.mlp1, e, m.h1.data(), 2 * I);
+    kernels::swiglu(m.h1.data(), n, I, kSwigluAlpha, c.swiglu_limit, m.act.data());
+    linear_expert(m.pool, m.act.data(), n, I, w.mlp2, e, m.ye.data(), H);
+    for (std::size_t i = 0; i < n; ++i) kernels::axpy_f32(list[i].second, &m.ye[i * H], &m.moe[list[i].first * H], H);
+  }
+  kernels::residual_add(m.x.data(), m.moe.data(), T * H);
+  trace_rows(trace, name + "mlp.resid", m.x.data(), T, H);
+}
+
+// Transformer.forward's tail: norm, then unembedding, only for the rows whose logits are
+// wanted. Rows wanted by "last row only" sequences share one product (the unembedding is the
+// largest weight); an all-rows sequence writes straight into its own buffer.
+void logits(CpuModel& m, std::span<const StepSequence> batch, const Rows& rows, const TraceFn* trace) {
+  const ModelConfig& c = m.config;
+  const std::size_t H = sz(c.hidden_size), V = sz(c.vocab_size);
+  std::vector<std::size_t> last;  // sequence indices wanting one row
+  for (std::size_t s = 0; s < batch.size(); ++s) {
+    const auto& seq = batch[s];
+    if (!seq.logits || seq.tokens.empty()) continue;
+    if (!seq.all_logits) {
+      last.push_back(s);
+      continue;
+    }
+    const std::size_t n = seq.tokens.size();
+    m.final_rows.resize(n * H);
+    kernels::rmsnorm(&m.x[rows.first[s] * H], n, H, m.weights.final_norm, c.rms_norm_eps, m.final_rows.data());
+    trace_rows(trace, "final_norm", m.final_rows.data(), n, H);
+    linear(m.pool, m.final_rows.data(), n, H, m.weights.unembedding, nullptr, seq.logits, V);
+  }
+  if (last.empty()) return;
+  m.final_rows.resize(last.size() * H);
+  for (std::size_t i = 0; i < last.size(); ++i) {
+    const std::size_t r = rows.first[last[i]] + batch[last[i]].tokens.size() - 1;
+    kernels::rmsnorm(&m.x[r * H], 1, H, m.weights.final_norm, c.rms_norm_eps, &m.final_rows[i * H]);
+  }
+  if (last.size() == 1) {
+    trace_rows(trace, "final_norm", m.final_rows.data(), 1, H);
+    return linear(m.pool, m.final_rows.data(), 1, H, m.weights.unembedding, nullptr, batch[last[0]].logits, V);
+  }
+  m.logits_rows.resize(last.size() * V);
+  linear(m.pool, m.final_rows.data(), last.size(), H, m.weights.unembedding, nullptr, m.logits_rows.data(), V);
+  for (std::size_t i = 0; i < last.size(); ++i) std::copy_n(&m.logits_rows[i * V], V, batch[last[i]].logits);
 }
 }  // namespace
 
-void forward(const ModelImpl& m, SessionState& s, std::span<const std::int32_t> tokens,
-             std::size_t pos0, bool all_rows, float* logits, const TraceFn* trace) {
+CpuModel::CpuModel(const ModelConfig& c, const ModelWeights& w, unsigned threads)
+    : config(c), weights(w), rope(yarn_frequencies(c)), kv(KvGeometry::of(c)), pool(threads) {
+  for (const auto& lw : w.layers) {
+    auto& s = sinks.emplace_back(sz(c.num_heads));
+    for (std::size_t h = 0; h < s.size(); ++h) s[h] = bf16_to_f32(lw.sinks[h]);
+  }
+}
+
+float* CpuModel::block(BlockId b) {
+  auto& p = blocks[sz(b)];
+  if (!p) p = std::make_unique<float[]>(kv.block_floats());
+  return p.get();
+}
+
+void forward(CpuModel& m, std::span<const StepSequence> batch, const TraceFn* trace) {
   const ModelConfig& c = m.config;
-  const ModelWeights& w = m.weights;
-  ThreadPool& pool = m.pool;
-  const std::size_t T = tokens.size();
-  const std::size_t H = static_cast<std::size_t>(c.hidden_size), Q = static_cast<std::size_t>(c.q_width()),
-                    KV = static_cast<std::size_t>(c.kv_width()), d = static_cast<std::size_t>(c.head_dim),
-                    Hq = static_cast<std::size_t>(c.num_heads), Hkv = static_cast<std::size_t>(c.num_kv_heads),
-                    E = static_cast<std::size_t>(c.num_experts), K = static_cast<std::size_t>(c.experts_per_token),
-                    I = static_cast<std::size_t>(c.intermediate_size), V = static_cast<std::size_t>(c.vocab_size),
-                    W = static_cast<std::size_t>(c.sliding_window);
-  const std::size_t group = Hq / Hkv;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-  s.cache.reserve(pos0 + T);
+  const Rows rows = stack(batch);
+  const std::size_t T = rows.total, H = sz(c.hidden_size), Q = sz(c.q_width()), KV = sz(c.kv_width()),
+                    E = sz(c.num_experts), K = sz(c.experts_per_token), I = sz(c.intermediate_size);
+  if (T == 0) return;
+  for (auto* buf : {&m.x, &m.t, &m.tmp, &m.moe, &m.xe, &m.ye}) buf->resize(T * H);
+  for (auto* buf : {&m.q, &m.o}) buf->resize(T * Q);
+  for (auto* buf : {&m.k, &m.v}) buf->resize(T * KV);
+  m.gate.resize(T * E);
+  m.h1.resize(T * 2 * I);
+  m.act.resize(T * I);
+  m.expert_idx.resize(T * K);
+  m.expert_w.resize(T * K);
+  m.pos.resize(T);
 
-  s.x.resize(T * H);
-  s.t.resize(T * H);
-  s.q.resize(T * Q);
-  s.k.resize(T * KV);
-  s.v.resize(T * KV);
-  s.o.resize(T * Q);
-  s.tmp.resize(T * H);
-  s.gate.resize(T * E);
-  s.moe.resize(T * H);
-
-  for (std::size_t t = 0; t < T; ++t) {
-    const std::uint16_t* row = w.embedding + static_cast<std::size_t>(tokens[t]) * H;
-    for (std::size_t h = 0; h < H; ++h) s.x[t * H + h] = bf16_to_f32(row[h]);
+  // x = embedding(tokens); every row at its own sequence's position.
+  for (std::size_t s = 0; s < batch.size(); ++s) {
+    for (std::size_t i = 0; i < batch[s].tokens.size(); ++i) {
+      const std::size_t r = rows.first[s] + i;
+      m.pos[r] = batch[s].pos0 + i;
+      const std::uint16_t* emb = m.weights.embedding + sz(batch[s].tokens[i]) * H;
+      for (std::size_t h = 0; h < H; ++h) m.x[r * H + h] = bf16_to_f32(emb[h]);
+    }
   }
-  trace_rows(trace, "embedding", s.x.data(), T, H);
+  trace_rows(trace, "embedding", m.x.data(), T, H);
 
-  std::vector<std::int32_t> sel(T * K);
-  std::vector<float> selw(T * K);
-  for (std::size_t l = 0; l < static_cast<std::size_t>(c.num_layers); ++l) {
-    const LayerWeights& lw = w.layers[l];
+  for (std::size_t l = 0; l < sz(c.num_layers); ++l) {
     const std::string name = trace ? "block" + std::to_string(l) + "." : std::string();
-    const bool sliding = c.sliding[l];
-
-    // --- attention ---
-    rmsnorm(s.x.data(), T, H, lw.attn_norm, c.rms_norm_eps, s.t.data());
-    trace_rows(trace, name + "attn.norm", s.t.data(), T, H);
-    linear_bf16(pool, s.t.data(), T, H, lw.q_w, lw.q_b, s.q.data(), Q);
-    linear_bf16(pool, s.t.data(), T, H, lw.k_w, lw.k_b, s.k.data(), KV);
-    linear_bf16(pool, s.t.data(), T, H, lw.v_w, lw.v_b, s.v.data(), KV);
-    if (trace) {
-      std::vector<float> qkv(T * (Q + 2 * KV));
-      for (std::size_t t = 0; t < T; ++t) {
-        std::copy_n(&s.q[t * Q], Q, &qkv[t * (Q + 2 * KV)]);
-        std::copy_n(&s.k[t * KV], KV, &qkv[t * (Q + 2 * KV) + Q]);
-        std::copy_n(&s.v[t * KV], KV, &qkv[t * (Q + 2 * KV) + Q + KV]);
-      }
-      trace_rows(trace, name + "attn.qkv", qkv.data(), T, Q + 2 * KV);
-    }
-    rope(m, s.q.data(), T, Hq, pos0);
-    rope(m, s.k.data(), T, Hkv, pos0);
-    trace_rows(trace, name + "attn.rope.q", s.q.data(), T, Q);
-    trace_rows(trace, name + "attn.rope.k", s.k.data(), T, KV);
-    for (std::size_t t = 0; t < T; ++t) {
-      std::copy_n(&s.k[t * KV], KV, s.cache.k(l, pos0 + t));
-      std::copy_n(&s.v[t * KV], KV, s.cache.v(l, pos0 + t));
-    }
-    // Softmax over the allowed keys plus the head's sink column; the sink has no value.
-    pool.parallel_for(T * Hq, [&](std::size_t b, std::size_t e) {
-      std::vector<float> scores;
-      for (std::size_t item = b; item < e; ++item) {
-        const std::size_t t = item / Hq, h = item % Hq, kvh = h / group;
-        const std::size_t p = pos0 + t;
-        const std::size_t lo = sliding && p + 1 > W ? p + 1 - W : 0;
-        const float* qv = &s.q[t * Q + h * d];
-        scores.resize(p + 1 - lo);
-        const float sink = bf16_to_f32(lw.sinks[h]);
-        float mx = sink;
-        for (std::size_t j = lo; j <= p; ++j) {
-          float a = kernels::dot_f32(qv, s.cache.k(l, j) + kvh * d, d) * scale;
-          scores[j - lo] = a;
-          mx = std::max(mx, a);
-        }
-        float denom = std::exp(sink - mx);
-        for (float& a : scores) {
-          a = std::exp(a - mx);
-          denom += a;
-        }
-        float* out = &s.o[t * Q + h * d];
-        std::fill_n(out, d, 0.0f);
-        const float inv = 1.0f / denom;
-        for (std::size_t j = lo; j <= p; ++j) {
-          kernels::axpy_f32(scores[j - lo] * inv, s.cache.v(l, j) + kvh * d, out, d);
-        }
-      }
-    });
-    trace_rows(trace, name + "attn.sdpa", s.o.data(), T, Q);
-    linear_bf16(pool, s.o.data(), T, Q, lw.out_w, lw.out_b, s.tmp.data(), H);
-    for (std::size_t i = 0; i < T * H; ++i) s.x[i] += s.tmp[i];
-    trace_rows(trace, name + "attn.resid", s.x.data(), T, H);
-
-    // --- mixture of experts ---
-    rmsnorm(s.x.data(), T, H, lw.mlp_norm, c.rms_norm_eps, s.t.data());
-    trace_rows(trace, name + "mlp.norm", s.t.data(), T, H);
-    linear_bf16(pool, s.t.data(), T, H, lw.gate_w, lw.gate_b, s.gate.data(), E);
-    trace_rows(trace, name + "mlp.gate", s.gate.data(), T, E);
-    std::vector<std::vector<std::pair<std::size_t, float>>> per_expert(E);
-    std::vector<std::int32_t> order(E);
-    for (std::size_t t = 0; t < T; ++t) {
-      const float* g = &s.gate[t * E];
-      std::iota(order.begin(), order.end(), 0);
-      // Descending logit; ties go to the lower expert id (the reference leaves ties open).
-      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(K), order.end(),
-                        [&](std::int32_t a, std::int32_t b) { return g[a] > g[b] || (g[a] == g[b] && a < b); });
-      float mx = g[order[0]], sum = 0.0f;
-      for (std::size_t j = 0; j < K; ++j) {
-        selw[t * K + j] = std::exp(g[order[j]] - mx);
-        sum += selw[t * K + j];
-      }
-      for (std::size_t j = 0; j < K; ++j) {
-        selw[t * K + j] /= sum;
-        sel[t * K + j] = order[j];
-        per_expert[static_cast<std::size_t>(order[j])].emplace_back(t, selw[t * K + j]);
-      }
-    }
-    if (trace) {
-      std::vector<float> idx(sel.begin(), sel.end());
-      trace_rows(trace, name + "mlp.expert_idx", idx.data(), T, K);
-      trace_rows(trace, name + "mlp.expert_w", selw.data(), T, K);
-    }
-    std::fill(s.moe.begin(), s.moe.end(), 0.0f);
-    const std::size_t g1 = H / 32, g2 = I / 32;
-    for (std::size_t e = 0; e < E; ++e) {
-      const auto& list = per_expert[e];
-      if (list.empty()) continue;
-      const std::size_t Te = list.size();
-      s.xe.resize(Te * H);
-      s.h1.resize(Te * 2 * I);
-      s.act.resize(Te * I);
-      s.ye.resize(Te * H);
-      for (std::size_t r = 0; r < Te; ++r) std::copy_n(&s.t[list[r].first * H], H, &s.xe[r * H]);
-      linear_mxfp4(pool, s.xe.data(), Te, H, lw.mlp1.blocks + e * 2 * I * g1 * 16,
-                   lw.mlp1.scales + e * 2 * I * g1, lw.mlp1.bias + e * 2 * I, s.h1.data(), 2 * I);
-      const float limit = c.swiglu_limit;
-      for (std::size_t r = 0; r < Te; ++r) {
-        for (std::size_t j = 0; j < I; ++j) {
-          float gv = std::min(s.h1[r * 2 * I + 2 * j], limit);
-          float lv = std::clamp(s.h1[r * 2 * I + 2 * j + 1], -limit, limit);
-          s.act[r * I + j] = gv / (1.0f + std::exp(-kSwigluAlpha * gv)) * (lv + 1.0f);
-        }
-      }
-      linear_mxfp4(pool, s.act.data(), Te, I, lw.mlp2.blocks + e * H * g2 * 16,
-                   lw.mlp2.scales + e * H * g2, lw.mlp2.bias + e * H, s.ye.data(), H);
-      for (std::size_t r = 0; r < Te; ++r) {
-        kernels::axpy_f32(list[r].second, &s.ye[r * H], &s.moe[list[r].first * H], H);
-      }
-    }
-    for (std::size_t i = 0; i < T * H; ++i) s.x[i] += s.moe[i];
-    trace_rows(trace, name + "mlp.resid", s.x.data(), T, H);
+    attention_block(m, l, batch, rows, trace, name);
+    mlp_block(m, l, T, trace, name);
   }
-
-  const std::size_t first = all_rows ? 0 : T - 1, rows = T - first;
-  s.final_rows.resize(rows * H);
-  rmsnorm(&s.x[first * H], rows, H, w.final_norm, c.rms_norm_eps, s.final_rows.data());
-  trace_rows(trace, "final_norm", s.final_rows.data(), rows, H);
-  linear_bf16(pool, s.final_rows.data(), rows, H, w.unembedding, nullptr, logits, V);
+  logits(m, batch, rows, trace);
 }
 
 }  // namespace ossa::engine

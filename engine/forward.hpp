@@ -1,25 +1,45 @@
 #pragma once
-// The gpt-oss forward pass over a batch of new tokens (engine-internal; Session drives it).
+// The gpt-oss forward pass on the CPU over a batched step (engine-internal; the CPU backend
+// runs it). Read it beside OpenAI's gpt_oss/torch/model.py: Transformer.forward, then
+// AttentionBlock.forward and MLPBlock.forward, one kernel call (kernels/cpu/<op>.hpp) per line
+// of the reference.
 #include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <span>
-#include <string>
+#include <vector>
 
-#include "engine/model_impl.hpp"
-#include "engine/session_state.hpp"
+#include "engine/backend.hpp"
+#include "engine/config.hpp"
+#include "engine/kv_blocks.hpp"
+#include "engine/rope.hpp"
+#include "engine/thread_pool.hpp"
+#include "engine/weights.hpp"
 
 namespace ossa::engine {
 
-// Receives intermediate activations, named like the golden data ("embedding",
-// "block0.attn.norm", ..., "final_norm"): rows x cols floats (row = token of this batch).
-using TraceFn = std::function<void(const std::string& name, const float* data, std::size_t rows,
-                                   std::size_t cols)>;
+// What the CPU forward pass reads and writes: weights (in place in the mapped checkpoint),
+// the RoPE table, the sinks widened once, the KV blocks' storage and scratch.
+struct CpuModel {
+  CpuModel(const ModelConfig& c, const ModelWeights& w, unsigned threads);
 
-// Runs tokens (at most kPrefillChunk) at positions pos0.. through the model, writing their keys
-// and values into state.cache. Logits: when all_rows, tokens.size() x vocab into `logits`,
-// otherwise only the last token's vocab logits. The caller holds model.compute_mutex.
-void forward(const ModelImpl& model, SessionState& state, std::span<const std::int32_t> tokens,
-             std::size_t pos0, bool all_rows, float* logits, const TraceFn* trace);
+  const ModelConfig& config;
+  const ModelWeights& weights;
+  RopeFrequencies rope;
+  std::vector<std::vector<float>> sinks;  // per layer, num_heads
+  KvGeometry kv;
+  std::vector<std::unique_ptr<float[]>> blocks;  // storage by BlockId, allocated on first use
+  ThreadPool pool;
+
+  float* block(BlockId b);  // allocates on first use
+
+  // Scratch, reused between steps (rows = tokens of the step).
+  std::vector<float> x, t, q, k, v, o, tmp, gate, moe, xe, h1, act, ye, final_rows, logits_rows;
+  std::vector<std::int32_t> expert_idx;
+  std::vector<float> expert_w;
+  std::vector<std::size_t> pos;
+};
+
+void forward(CpuModel& m, std::span<const StepSequence> batch, const TraceFn* trace);
 
 }  // namespace ossa::engine

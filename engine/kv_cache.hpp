@@ -1,39 +1,46 @@
 #pragma once
-// Keys (after RoPE) and values per layer, fp32. Full-attention layers keep every position;
-// sliding-window layers keep a ring of window + kRewindSlack positions, which both bounds their
-// memory and lets a Session rewind up to kRewindSlack tokens without recomputing anything.
+// One sequence's view of the paged KV cache (engine-internal): per layer, a table of block
+// ids, entry b covering positions [b * block_tokens, (b + 1) * block_tokens). Full-attention
+// layers hold every block; sliding-window layers release the blocks wholly behind
+// `keep_behind` positions (window + rewind slack), so their memory stays bounded.
 #include <cstddef>
 #include <vector>
 
-#include "engine/config.hpp"
+#include "engine/kv_blocks.hpp"
 
 namespace ossa::engine {
 
-inline constexpr std::size_t kRewindSlack = 1024;
-// Longest batch the forward pass runs at once; must not exceed kRewindSlack (a batch writes
-// all its keys before attending, and the ring must still hold the oldest key it needs).
-inline constexpr std::size_t kPrefillChunk = 256;
-static_assert(kPrefillChunk <= kRewindSlack);
+class Backend;
 
-class KvCache {
+class SequenceKv {
  public:
-  void init(const ModelConfig& c);
-  // Makes room for positions < n (full layers grow; rings are fixed).
-  void reserve(std::size_t n);
-  float* k(std::size_t layer, std::size_t pos) { return row(layer, pos, true); }
-  float* v(std::size_t layer, std::size_t pos) { return row(layer, pos, false); }
-  // Oldest position still held by every ring when `len` positions were written.
-  std::size_t ring_capacity() const { return ring_capacity_; }
+  SequenceKv(const KvGeometry& g, std::size_t keep_behind);
+
+  const std::vector<BlockId>& table(std::size_t layer) const { return tables_[layer]; }
+  const std::vector<std::vector<BlockId>>& tables() const { return tables_; }
+  std::size_t keep_behind() const { return keep_behind_; }
+
+  // Makes positions [pos0, pos0 + n) writable in every layer: allocates missing blocks and
+  // copies blocks others share (copy-on-write). Throws KvBudgetError; blocks already taken stay
+  // in the tables (release_all() returns them).
+  void prepare(BlockPool& pool, Backend& backend, std::size_t pos0, std::size_t n);
+  // After `len` positions are computed: sliding layers drop blocks wholly before len - keep_behind.
+  void trim(BlockPool& pool, std::size_t len);
+  // Drops blocks wholly at or past position n.
+  void truncate(BlockPool& pool, std::size_t n);
+  // Whether every sliding layer still holds the window before position n (what the next
+  // token at n needs, and what re-running token n-1 needs).
+  bool holds_window_before(std::size_t n) const;
+  // Sets table entry `index` of `layer` to b (the caller has retained b); grows the table.
+  void adopt(std::size_t layer, std::size_t index, BlockId b);
+  void release_all(BlockPool& pool);
+  // Block ids referenced (a block shared with others counts here too).
+  std::size_t held() const;
 
  private:
-  float* row(std::size_t layer, std::size_t pos, bool key);
-  struct Layer {
-    bool ring = false;
-    std::vector<float> k, v;
-  };
-  std::vector<Layer> layers_;
-  std::size_t width_ = 0;
-  std::size_t ring_capacity_ = 0;
+  const KvGeometry* g_;
+  std::size_t keep_behind_;
+  std::vector<std::vector<BlockId>> tables_;
 };
 
 }  // namespace ossa::engine

@@ -1,23 +1,60 @@
 #include "engine/model.hpp"
 
 #include <sched.h>
-#include <sys/mman.h>
 
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
+#include "engine/cpu/cpu_backend.hpp"
 #include "engine/model_impl.hpp"
 
 namespace ossa::engine {
 
-ModelImpl::ModelImpl(Checkpoint ck, unsigned n_threads)
+std::uint64_t default_kv_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  std::uint64_t avail_kib = 0;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string key;
+    ls >> key;
+    if (key == "MemAvailable:") ls >> avail_kib;
+  }
+  const std::uint64_t floor = 64ull << 20;
+  if (avail_kib == 0) return 4ull << 30;  // no /proc: a fixed, modest default
+  const std::uint64_t half = avail_kib * 1024 / 2;
+  return half > floor ? half : floor;
+}
+
+namespace {
+std::size_t capacity_for(std::uint64_t bytes, const KvGeometry& g) {
+  const std::uint64_t n = bytes / g.block_bytes();
+  if (n < g.layers * 2) {
+    throw CheckpointError("--kv-memory " + std::to_string(bytes >> 20) + " MiB is too small for this model: one " +
+                          std::to_string(g.block_tokens) + "-token block of every layer needs " +
+                          std::to_string((g.block_bytes() * g.layers + (1 << 20) - 1) >> 20) + " MiB");
+  }
+  return static_cast<std::size_t>(n);
+}
+}  // namespace
+
+ModelImpl::ModelImpl(Checkpoint ck, unsigned n_threads, std::uint64_t kv_memory_bytes)
     : checkpoint(std::move(ck)),
       config(checkpoint.config()),
       weights(bind_weights(checkpoint)),
       threads(n_threads),
-      pool(n_threads) {
-  yarn_frequencies(config, inv_freq, concentration);
+      backend(make_cpu_backend(checkpoint, config, weights, n_threads)),
+      kv(KvGeometry::of(config)),
+      kv_budget_bytes(kv_memory_bytes ? kv_memory_bytes : default_kv_memory_bytes()),
+      blocks(capacity_for(kv_budget_bytes, kv)),
+      prefix(kv, blocks) {
+  backend->reserve_blocks(blocks.capacity());
+  blocks.reclaim = [this] { return prefix.evict_one(); };
 }
+
+ModelImpl::~ModelImpl() { prefix.clear(); }
 
 Model::Model(std::unique_ptr<ModelImpl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
@@ -37,7 +74,7 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& dir, const
   const unsigned cores = usable_cores();
   unsigned threads = options.threads;
   if (threads == 0 || threads > cores) threads = cores;
-  auto impl = std::make_unique<ModelImpl>(Checkpoint::open(dir), threads);
+  auto impl = std::make_unique<ModelImpl>(Checkpoint::open(dir), threads, options.kv_memory_bytes);
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 
@@ -46,23 +83,28 @@ Layout Model::layout() const { return impl_->checkpoint.layout(); }
 const std::filesystem::path& Model::dir() const { return impl_->checkpoint.dir(); }
 unsigned Model::threads() const { return impl_->threads; }
 std::uint64_t Model::weight_bytes() const { return impl_->checkpoint.data_bytes(); }
+const char* Model::backend_name() const { return impl_->backend->name(); }
 
 std::uint64_t Model::prefetch() const {
-  std::lock_guard<std::mutex> lock(impl_->compute_mutex);
-  std::uint64_t total = 0;
-  for (const auto& f : impl_->checkpoint.files()) {
-    const std::uint8_t* base = f.map_data();
-    const std::size_t size = f.map_size();
-    ::madvise(const_cast<std::uint8_t*>(base), size, MADV_WILLNEED);
-    const std::size_t page = 4096, pages = (size + page - 1) / page;
-    impl_->pool.parallel_for(pages, [&](std::size_t b, std::size_t e) {
-      std::uint8_t acc = 0;
-      for (std::size_t p = b; p < e; ++p) acc ^= static_cast<const volatile std::uint8_t*>(base)[p * page];
-      static_cast<void>(acc);
-    });
-    total += size;
-  }
-  return total;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->backend->prefetch();
+}
+
+KvStats Model::kv_stats() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  KvStats s;
+  s.block_bytes = impl_->kv.block_bytes();
+  s.block_tokens = impl_->kv.block_tokens;
+  s.capacity_blocks = impl_->blocks.capacity();
+  s.used_blocks = impl_->blocks.used_count();
+  s.prefix_entries = impl_->prefix.entries();
+  s.prefix_only_blocks = impl_->prefix.reclaimable_blocks();
+  return s;
+}
+
+void Model::clear_prefix_cache() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->prefix.clear();
 }
 
 std::uint64_t Model::bytes_read_per_token() const {

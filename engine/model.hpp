@@ -4,9 +4,10 @@
 //   auto model = ossa::engine::Model::load("/models/gpt-oss-20b");    // throws CheckpointError
 //   ossa::engine::Session s(model);                                   // see session.hpp
 //
-// Thread safety: a Model is immutable after load() and may be shared (shared_ptr) by any
-// number of Sessions on any threads. Forward passes of different sessions are serialised
-// internally on the model's compute thread pool, so concurrent calls are safe (they queue).
+// Thread safety: a Model's weights are immutable after load() and it may be shared (shared_ptr)
+// by any number of Sessions and Schedulers on any threads. It also owns the KV cache all of
+// them draw from (blocks under one memory budget, and the prefix cache); steps and cache
+// changes are serialised internally, so concurrent calls are safe (they queue).
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -24,6 +25,12 @@ struct CheckpointError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The KV cache (LoadOptions::kv_memory_bytes) cannot hold what a request needs; what() gives
+// the sizes and says what to change.
+struct KvBudgetError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 enum class Layout {
   original,     // OpenAI's original/ folder: config.json (ModelConfig keys) + *.safetensors
   huggingface,  // transformers config.json + model*.safetensors (+ model.safetensors.index.json)
@@ -34,6 +41,20 @@ struct LoadOptions {
   // Compute threads; 0 = the usable cores. More than the usable cores is capped to them: extra
   // threads only contend, and a huge count (--threads 100000) exhausted the host's processes.
   unsigned threads = 0;
+  // Memory for the KV cache of all sequences together (blocks of 16 positions of one layer);
+  // 0 = half the memory available at load time.
+  std::uint64_t kv_memory_bytes = 0;
+};
+
+// The KV cache's blocks: how many the budget allows, how many are in use (by sequences or
+// the prefix cache) and how many only the prefix cache holds (reclaimable).
+struct KvStats {
+  std::size_t block_bytes = 0;
+  std::size_t block_tokens = 0;
+  std::size_t capacity_blocks = 0;
+  std::size_t used_blocks = 0;
+  std::size_t prefix_entries = 0;
+  std::size_t prefix_only_blocks = 0;
 };
 
 // The cores this process may run on (its CPU affinity mask), at least 1.
@@ -64,7 +85,12 @@ class Model {
   // disk. Optional: weights page in on first use anyway. Returns the bytes touched.
   std::uint64_t prefetch() const;
 
-  const ModelImpl& impl() const { return *impl_; }  // engine-internal
+  KvStats kv_stats() const;
+  // Drops every prefix-cache entry (their blocks return to the free list unless in use).
+  void clear_prefix_cache() const;
+  const char* backend_name() const;
+
+  ModelImpl& impl() const { return *impl_; }  // engine-internal (internally synchronised)
 
  private:
   explicit Model(std::unique_ptr<ModelImpl> impl);

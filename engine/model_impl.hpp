@@ -1,34 +1,38 @@
 #pragma once
 // What a loaded Model holds (engine-internal): the mapped checkpoint, the bound weights, the
-// RoPE frequencies and the compute pool.
+// backend that runs them, and the KV cache shared by every sequence of the model: the block
+// pool (ids, reference counts, budget) and the prefix cache. One mutex serialises steps and
+// every change to the pool and the prefix cache.
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "engine/backend.hpp"
 #include "engine/checkpoint.hpp"
-#include "engine/thread_pool.hpp"
+#include "engine/kv_blocks.hpp"
+#include "engine/prefix_cache.hpp"
 #include "engine/weights.hpp"
 
 namespace ossa::engine {
 
 class ModelImpl {
  public:
-  ModelImpl(Checkpoint ck, unsigned threads);
+  ModelImpl(Checkpoint ck, unsigned threads, std::uint64_t kv_memory_bytes);
+  ~ModelImpl();
 
   Checkpoint checkpoint;
   ModelConfig config;
   ModelWeights weights;
-  // YaRN: per frequency slot i < head_dim/2, the angle per position, and the factor that
-  // multiplies both cos and sin (so attention logits scale by its square).
-  std::vector<float> inv_freq;
-  float concentration = 1.0f;
   unsigned threads = 1;
-  // One forward pass at a time uses the pool.
-  mutable std::mutex compute_mutex;
-  mutable ThreadPool pool;
+  std::unique_ptr<Backend> backend;
+  KvGeometry kv;
+  std::uint64_t kv_budget_bytes = 0;
+  mutable std::mutex mutex;  // guards backend, blocks and prefix (all below)
+  BlockPool blocks;
+  PrefixCache prefix;
 };
 
-// YaRN frequencies as in the reference (gpt_oss/torch/model.py RotaryEmbedding).
-void yarn_frequencies(const ModelConfig& c, std::vector<float>& inv_freq, float& concentration);
+// Default KV budget: half the memory available now (MemAvailable), at least 64 MiB.
+std::uint64_t default_kv_memory_bytes();
 
 }  // namespace ossa::engine

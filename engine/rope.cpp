@@ -2,11 +2,14 @@
 // `high` band edge are slowed by the scaling factor, the band in between blends linearly in i.
 #include <cmath>
 
-#include "engine/model_impl.hpp"
+#include "engine/rope.hpp"
 
 namespace ossa::engine {
 
-void yarn_frequencies(const ModelConfig& c, std::vector<float>& inv_freq, float& concentration) {
+RopeFrequencies yarn_frequencies(const ModelConfig& c) {
+  RopeFrequencies r;
+  auto& inv_freq = r.inv_freq;
+  auto& concentration = r.concentration;
   const int half = c.head_dim / 2;
   inv_freq.assign(static_cast<std::size_t>(half), 0.0f);
   const double pi = 3.14159265358979323846;
@@ -27,6 +30,7 @@ void yarn_frequencies(const ModelConfig& c, std::vector<float>& inv_freq, float&
     }
     inv_freq[static_cast<std::size_t>(i)] = static_cast<float>(inv);
   }
+  return r;
 }
 
 }  // namespace ossa::engine

@@ -3,7 +3,6 @@
 #include <mutex>
 #include <string>
 
-#include "engine/forward.hpp"
 #include "engine/session_state.hpp"
 
 namespace ossa::engine {
@@ -16,97 +15,97 @@ void check_tokens(const SessionState& s, std::span<const std::int32_t> tokens) {
                          " is outside the vocabulary [0, " + std::to_string(vocab) + ")");
     }
   }
-  if (s.tokens.size() + tokens.size() > s.max_context) {
-    throw SessionError("context overflow: " + std::to_string(s.tokens.size()) + " + " +
+  if (s.seq.tokens.size() + tokens.size() > s.max_context) {
+    throw SessionError("context overflow: " + std::to_string(s.seq.tokens.size()) + " + " +
                        std::to_string(tokens.size()) + " tokens exceed max_context " +
                        std::to_string(s.max_context));
   }
 }
 
-// Runs tokens in chunks; if all_logits, fills it with tokens.size() x vocab.
-void run(SessionState& s, std::span<const std::int32_t> tokens, std::vector<float>* all_logits) {
-  if (tokens.empty()) return;
-  const ModelImpl& m = s.model->impl();
-  const std::size_t V = static_cast<std::size_t>(m.config.vocab_size);
-  std::lock_guard<std::mutex> lock(m.compute_mutex);
-  if (all_logits) all_logits->assign(tokens.size() * V, 0.0f);
-  s.logits.resize(V);
-  for (std::size_t b = 0; b < tokens.size(); b += kPrefillChunk) {
-    const std::size_t n = std::min(kPrefillChunk, tokens.size() - b);
-    const auto chunk = tokens.subspan(b, n);
-    const std::size_t pos0 = s.tokens.size();
-    if (all_logits) {
-      forward(m, s, chunk, pos0, true, all_logits->data() + b * V, nullptr);
-    } else if (b + n == tokens.size()) {
-      forward(m, s, chunk, pos0, false, s.logits.data(), nullptr);
-    } else {
-      // Only the last chunk's logits matter; earlier chunks compute one row into scratch.
-      forward(m, s, chunk, pos0, false, s.logits.data(), nullptr);
-    }
-    s.tokens.insert(s.tokens.end(), chunk.begin(), chunk.end());
+// Runs fn; if the KV cache runs out part way, rewinds to where the session was and rethrows.
+template <class Fn>
+void all_or_nothing(ModelImpl& m, Sequence& seq, Fn fn) {
+  const std::size_t before = seq.tokens.size();
+  try {
+    fn();
+  } catch (const KvBudgetError&) {
+    rewind(m, seq, before);
+    throw;
   }
-  if (all_logits) std::copy_n(all_logits->data() + (tokens.size() - 1) * V, V, s.logits.data());
 }
 }  // namespace
 
-Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options)
-    : state_(std::make_unique<SessionState>()) {
+Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options) {
   if (!model) throw SessionError("Session needs a model");
-  state_->model = std::move(model);
-  const auto& c = state_->model->config();
+  const auto& c = model->config();
+  state_ = std::make_unique<SessionState>(std::move(model), static_cast<std::size_t>(c.sliding_window) + kRewindSlack);
   state_->max_context = options.max_context ? options.max_context : c.context_length();
-  state_->cache.init(c);
 }
 
-Session::~Session() = default;
+Session::~Session() {
+  if (!state_) return;
+  ModelImpl& m = state_->model->impl();
+  std::lock_guard<std::mutex> lock(m.mutex);
+  release(m, state_->seq);
+}
+
 Session::Session(Session&&) noexcept = default;
-Session& Session::operator=(Session&&) noexcept = default;
+Session& Session::operator=(Session&& o) noexcept {
+  if (this != &o) {
+    Session dying(std::move(*this));
+    state_ = std::move(o.state_);
+  }
+  return *this;
+}
 
 void Session::append(std::span<const std::int32_t> tokens) {
   check_tokens(*state_, tokens);
-  run(*state_, tokens, nullptr);
+  if (tokens.empty()) return;
+  ModelImpl& m = state_->model->impl();
+  std::lock_guard<std::mutex> lock(m.mutex);
+  all_or_nothing(m, state_->seq, [&] { engine::append(m, state_->seq, tokens); });
 }
 
 std::vector<float> Session::append_all_logits(std::span<const std::int32_t> tokens) {
   check_tokens(*state_, tokens);
   std::vector<float> out;
-  run(*state_, tokens, &out);
+  if (tokens.empty()) return out;
+  ModelImpl& m = state_->model->impl();
+  const std::size_t V = static_cast<std::size_t>(m.config.vocab_size);
+  out.assign(tokens.size() * V, 0.0f);
+  std::lock_guard<std::mutex> lock(m.mutex);
+  all_or_nothing(m, state_->seq, [&] {
+    for (std::size_t b = 0; b < tokens.size(); b += kMaxStepTokens) {
+      StepWork w;
+      w.seq = &state_->seq;
+      w.tokens = tokens.subspan(b, std::min(kMaxStepTokens, tokens.size() - b));
+      w.all_logits = true;
+      w.all_out = out.data() + b * V;
+      run_step(m, std::span(&w, 1));
+      if (!w.error.empty()) throw KvBudgetError(w.error);
+    }
+  });
   return out;
 }
 
 std::span<const float> Session::logits() const {
-  if (state_->tokens.empty()) return {};
-  return state_->logits;
+  if (state_->seq.tokens.empty()) return {};
+  return state_->seq.logits;
 }
 
 void Session::truncate(std::size_t n) {
   SessionState& s = *state_;
-  if (n > s.tokens.size()) {
-    throw SessionError("truncate(" + std::to_string(n) + ") beyond the " +
-                       std::to_string(s.tokens.size()) + " tokens held");
+  if (n > s.seq.tokens.size()) {
+    throw SessionError("truncate(" + std::to_string(n) + ") beyond the " + std::to_string(s.seq.tokens.size()) +
+                       " tokens held");
   }
-  if (n == s.tokens.size()) return;
-  if (n == 0) {
-    s.tokens.clear();
-    s.logits.clear();
-    return;
-  }
-  const std::size_t rewind = s.tokens.size() - n;
-  std::vector<std::int32_t> redo;
-  if (rewind <= kRewindSlack) {
-    // Every ring still holds the window before position n: re-running token n-1 (its cache
-    // rows are overwritten with the same values) restores the logits after it.
-    redo.push_back(s.tokens[n - 1]);
-    s.tokens.resize(n - 1);
-  } else {
-    redo.assign(s.tokens.begin(), s.tokens.begin() + static_cast<std::ptrdiff_t>(n));
-    s.tokens.clear();
-  }
-  run(s, redo, nullptr);
+  ModelImpl& m = s.model->impl();
+  std::lock_guard<std::mutex> lock(m.mutex);
+  rewind(m, s.seq, n);
 }
 
-std::size_t Session::size() const { return state_->tokens.size(); }
-std::span<const std::int32_t> Session::tokens() const { return state_->tokens; }
+std::size_t Session::size() const { return state_->seq.tokens.size(); }
+std::span<const std::int32_t> Session::tokens() const { return state_->seq.tokens; }
 std::size_t Session::max_context() const { return state_->max_context; }
 const Model& Session::model() const { return *state_->model; }
 

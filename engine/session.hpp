@@ -21,6 +21,10 @@
 
 namespace ossa::engine {
 
+// Positions the sliding-window layers keep beyond their window, so a Session can rewind up
+// to this many tokens (truncate) without recomputing; longer rewinds recompute the prefix.
+inline constexpr std::size_t kRewindSlack = 1024;
+
 struct SessionOptions {
   // Most tokens the session may hold; 0 = the model's context_length().
   std::size_t max_context = 0;
@@ -41,22 +45,21 @@ class Session {
   Session& operator=(Session&&) noexcept;
 
   // Runs `tokens` through the model after the ones already held. Throws SessionError (and
-  // leaves the session unchanged) for an id outside [0, vocab) or a context overflow.
+  // leaves the session unchanged) for an id outside [0, vocab) or a context overflow, and
+  // KvBudgetError (kv_blocks.hpp; also unchanged) when the model's KV memory is exhausted.
   void append(std::span<const std::int32_t> tokens);
   // append(), also returning the logits after every one of `tokens` (tokens.size() x vocab).
   std::vector<float> append_all_logits(std::span<const std::int32_t> tokens);
   // Next-token logits (vocab_size fp32) after the last token; empty while size() == 0.
   std::span<const float> logits() const;
   // Keeps the first n tokens (n <= size()) and the logits after token n-1. Cheap when the
-  // rewind is short (up to 1024 tokens); a longer one recomputes the prefix.
+  // rewind is short (up to kRewindSlack tokens); a longer one recomputes the prefix.
   void truncate(std::size_t n);
 
   std::size_t size() const;
   std::span<const std::int32_t> tokens() const;
   std::size_t max_context() const;
   const Model& model() const;
-
-  SessionState& state() { return *state_; }  // engine-internal
 
  private:
   std::unique_ptr<SessionState> state_;

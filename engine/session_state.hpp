@@ -1,23 +1,19 @@
 #pragma once
-// Everything a Session owns (engine-internal): its tokens, KV cache, last logits and scratch.
-#include <cstdint>
+// Everything a Session owns (engine-internal): its model and its one Sequence.
 #include <memory>
-#include <vector>
 
-#include "engine/kv_cache.hpp"
 #include "engine/model.hpp"
+#include "engine/sequence.hpp"
 
 namespace ossa::engine {
 
 class SessionState {
  public:
+  SessionState(std::shared_ptr<const Model> m, std::size_t keep_behind)
+      : model(std::move(m)), seq(model->impl(), keep_behind) {}
   std::shared_ptr<const Model> model;
   std::size_t max_context = 0;
-  std::vector<std::int32_t> tokens;
-  std::vector<float> logits;  // after the last token (empty when no tokens)
-  KvCache cache;
-  // Scratch reused between forward passes.
-  std::vector<float> x, t, q, k, v, o, tmp, gate, moe, xe, h1, act, ye, final_rows;
+  Sequence seq;
 };
 
 }  // namespace ossa::engine

@@ -20,21 +20,11 @@
 #include "runtime/json_output.hpp"
 #include "runtime/log.hpp"
 #include "runtime/terminal_approver.hpp"
-#include "runtime/tool_setup.hpp"
 
 namespace ossa::runtime {
 namespace asio = boost::asio;
 
 namespace {
-
-std::string today_utc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
 
 // Loads the model; on a terminal a ticking line shows that loading is under way (the engine
 // maps and validates every tensor before returning, which takes a while on big checkpoints).
@@ -84,6 +74,41 @@ std::shared_ptr<const engine::Model> load_model(const Config& cfg, bool progress
   return model;
 }
 
+// Every recorded message must parse, and the conversation must open with its system message
+// (what the model needs to know its tools, date and effort); throws TranscriptError otherwise.
+void validate_messages(const std::vector<Event>& messages, const std::string& path) {
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    auto m = harmony::message_from_json(messages[i]);
+    if (!m)
+      throw TranscriptError(path + ": message " + std::to_string(i + 1) +
+                            " cannot be continued: " + m.error() + "; left untouched");
+  }
+  if (messages.empty() || messages.front().value("role", "") != "system")
+    throw TranscriptError(path + ": the session's opening (its system message) is missing; it "
+                                 "cannot be continued: start a new session");
+}
+
+// Passes events on, or holds them until open(): what a new session shows (its opening
+// messages) is shown only once it is durable, so whatever a reader saw is on disk.
+class GateSink final : public EventSink {
+ public:
+  explicit GateSink(std::shared_ptr<EventSink> inner) : inner_(std::move(inner)) {}
+  void on_event(const SessionEvent& event, const Event& json) override {
+    if (open_) inner_->on_event(event, json);
+    else held_.emplace_back(event, json);
+  }
+  void open() {
+    open_ = true;
+    for (const auto& [event, json] : held_) inner_->on_event(event, json);
+    held_.clear();
+  }
+
+ private:
+  std::shared_ptr<EventSink> inner_;
+  bool open_ = false;
+  std::vector<std::pair<SessionEvent, Event>> held_;
+};
+
 engine::SamplingParams sampling_of(const Config& cfg) {
   engine::SamplingParams p;
   p.temperature = static_cast<float>(cfg.temperature);
@@ -93,19 +118,25 @@ engine::SamplingParams sampling_of(const Config& cfg) {
   return p;
 }
 
+// The demo model (or $OSSA_MODEL) must be chosen before the environment is built from the
+// configuration: the demo model changes the tool set it is offered.
+Config with_default_model(Config cfg) {
+  if (std::string note = choose_default_model(cfg); !note.empty()) log::warn(note);
+  return cfg;
+}
+
 }  // namespace
 
 AgentRunner::AgentRunner(Config cfg, RunnerOptions options)
-    : cfg_(std::move(cfg)),
-      opt_(options),
-      display_(options.json ? Display::Mode::json : Display::Mode::terminal,
-               ::isatty(STDERR_FILENO) != 0) {
-  if (std::string note = choose_default_model(cfg_); !note.empty()) log::warn(note);
+    : cfg_(with_default_model(std::move(cfg))), opt_(options), env_(cfg_) {
+  if (opt_.json)
+    display_ = std::make_shared<JsonLinesSink>(stdout);
+  else
+    display_ = std::make_shared<Display>(::isatty(STDERR_FILENO) != 0);
   if (cfg_.model.empty())
     throw ConfigError("no model: pass --model DIR, set `model` in " +
                       (cfg_.source.empty() ? default_config_path() : cfg_.source) +
                       " or set OSSA_MODEL (the demo model is missing from this build)");
-  registry_ = build_registry(cfg_);
   model_ = load_model(cfg_, opt_.progress);
 }
 
@@ -115,14 +146,10 @@ void AgentRunner::open(const OpenOptions& o) {
   SessionOptions so;
   so.reasoning = cfg_.reasoning;
   so.instructions = cfg_.instructions;
-  so.date = cfg_.date.empty() ? today_utc() : cfg_.date;
+  so.date = conversation_date(cfg_);
   so.limits = cfg_.limits;
   so.approve = cfg_.approve;
   so.need_approval = cfg_.need_approval;
-  so.exec = exec_limits(cfg_);
-  so.secrets = std::make_shared<const tools::Secrets>(cfg_.secrets);
-  so.workspace = cfg_.workspace.empty() ? std::filesystem::current_path()
-                                        : std::filesystem::path(cfg_.workspace);
   const std::string dir = cfg_.transcript_dir.empty() ? default_transcript_dir() : cfg_.transcript_dir;
 
   source_ = std::make_unique<EngineTokenSource>(model_, sampling_of(cfg_));
@@ -131,41 +158,52 @@ void AgentRunner::open(const OpenOptions& o) {
     path_ = ossa::runtime::transcript_path(dir, *o.resume);
     if (!std::filesystem::exists(path_))
       throw ConfigError("no session " + *o.resume + " (looked for " + path_ + ")");
+    // Everything is checked before anything is written: a file that is not a transcript, or
+    // one this version cannot continue, is left exactly as it was.
     TranscriptContents c = read_transcript(path_);
-    if (c.torn_tail) log::warn("the transcript's last line was incomplete (crash?); it was dropped");
+    check_transcript(c, path_);
     messages = transcript_messages(c);
+    validate_messages(messages, path_);
     transcript_.emplace(TranscriptWriter::open_existing(path_));
-    id_ = std::filesystem::path(path_).stem().string();
+    if (c.torn_tail) log::warn("the transcript's last line was incomplete (crash?); it was dropped");
+    id_ = transcript_session_id(c);
   } else {
     id_ = new_session_id();
     path_ = o.transcript_file.empty() ? dir + "/" + id_ + ".jsonl" : o.transcript_file;
-    transcript_.emplace(TranscriptWriter::create(path_));
-    transcript_->append({{"type", "session_start"},
-                         {"id", id_},
-                         {"model", cfg_.model},
-                         {"config", to_json(cfg_)}},
-                        true);
+    // Published once the opening is written: a crash before leaves no transcript at all.
+    transcript_.emplace(TranscriptWriter::create_staged(path_));
   }
-
-  if (opt_.json)
-    out::print_json_line({{"type", "session"}, {"id", id_}, {"transcript", path_}});
-  else
-    log::info("session ", id_, " (transcript ", path_, ")");
+  auto transcript_sink = std::make_shared<TranscriptSink>(*transcript_);
+  auto display = std::make_shared<GateSink>(display_);
+  auto announce = [&] {
+    if (opt_.json)
+      out::print_json_line({{"type", "session"}, {"id", id_}, {"transcript", path_}});
+    else
+      log::info("session ", id_, " (transcript ", path_, ")");
+    display->open();
+  };
 
   SessionDeps deps;
   deps.tokenizer = &harmony::Tokenizer::builtin();
-  deps.registry = &registry_;
+  deps.registry = &env_.registry();
   deps.worker = &worker_;
   deps.source = source_.get();
-  deps.transcript = &*transcript_;
-  deps.sink = [this](const nlohmann::json& ev) { display_(ev); };
+  deps.tool_context = env_.tool_context({}, nullptr);
+  deps.events.add(transcript_sink);
+  deps.events.add(display);
   if (cfg_.approve == ApproveMode::ask) deps.approver = make_terminal_approver();
   session_ = std::make_unique<AgentSession>(std::move(deps), so);
   if (o.resume) {
-    transcript_->append({{"type", "session_resume"}, {"id", id_}, {"config", to_json(cfg_)}}, true);
+    announce();
+    SessionResumed ev{id_, to_json(cfg_)};
+    transcript_sink->on_event(ev, to_json(ev));
     session_->resume(messages);
   } else {
+    SessionStarted start{id_, cfg_.model, to_json(cfg_)};
+    transcript_sink->on_event(start, to_json(start));
     session_->start_new();
+    transcript_->publish();
+    announce();
   }
 }
 

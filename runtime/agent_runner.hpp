@@ -1,7 +1,8 @@
 #pragma once
 // What `ossa run` and `ossa chat` share: from an effective Config to a running agent session
-// on the real engine — model loading (with progress on a terminal), the tool registry, the
-// engine worker, the transcript (new or resumed), Ctrl-C handling and the display.
+// on the real engine — the Environment (tools, network, limits), model loading (with progress
+// on a terminal), the engine worker, the transcript (new or resumed), Ctrl-C handling and the
+// display (terminal or JSON lines).
 //
 //   AgentRunner r(cfg, {.json = false});
 //   r.open({.resume = std::nullopt, .transcript_file = ""});
@@ -15,8 +16,8 @@
 #include "runtime/agent_session.hpp"
 #include "runtime/config.hpp"
 #include "runtime/display.hpp"
+#include "runtime/environment.hpp"
 #include "runtime/engine_worker.hpp"
-#include "tools/registry.hpp"
 
 namespace ossa::runtime {
 
@@ -47,16 +48,17 @@ class AgentRunner {
   const std::string& session_id() const { return id_; }
   const std::string& transcript_path() const { return path_; }
   const Config& config() const { return cfg_; }
-  const tools::Registry& registry() const { return registry_; }
+  const Environment& environment() const { return env_; }
+  const tools::Registry& registry() const { return env_.registry(); }
 
  private:
   Config cfg_;
   RunnerOptions opt_;
+  Environment env_;
   std::shared_ptr<const engine::Model> model_;
-  tools::Registry registry_;
   EngineWorker worker_;
   boost::asio::io_context io_;
-  Display display_;
+  std::shared_ptr<EventSink> display_;
   std::unique_ptr<TokenSource> source_;
   std::optional<TranscriptWriter> transcript_;
   std::unique_ptr<AgentSession> session_;

@@ -14,12 +14,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <sstream>
 
-#include "runtime/harmony/renderer.hpp"
-#include "runtime/harmony/stream_parser.hpp"
+#include "tools/text.hpp"
+
 
 namespace ossa::runtime {
 namespace asio = boost::asio;
-using nlohmann::json;
 using harmony::Message;
 using harmony::Role;
 using Clock = std::chrono::steady_clock;
@@ -32,17 +31,14 @@ harmony::ReasoningEffort effort_of(const std::string& s) {
   return harmony::ReasoningEffort::Medium;
 }
 
-// Registry namespaces (JSON keyed by namespace) -> harmony namespaces. The tools describe
-// themselves; a built-in namespace without a description gets harmony's reference text.
+// Registry namespaces (JSON keyed by namespace) -> harmony namespaces. The tools own their
+// model-facing text (tools/): nothing is added here.
 harmony::ToolNamespaces to_namespaces(const harmony::Json& tools_map) {
   harmony::ToolNamespaces out;
   if (!tools_map.is_object()) return out;
   for (const auto& [key, ns] : tools_map.items()) {
     auto r = harmony::tool_namespace_from_json(ns);
     if (!r) throw std::runtime_error("tool namespace " + key + ": " + r.error());
-    if (!r->description && (key == "python" || key == "browser"))
-      r->description = key == "python" ? harmony::python_namespace().description
-                                       : harmony::browser_namespace().description;
     out[key] = std::move(*r);
   }
   return out;
@@ -52,11 +48,7 @@ bool is_real_recipient(const std::optional<std::string>& r) {
   return r && !r->empty() && *r != "all" && *r != "user" && *r != "assistant";
 }
 
-std::string trim(std::string s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  auto e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
+std::string trim(std::string_view s) { return std::string(tools::trim_ascii(s)); }
 
 std::string seconds_text(double s) {
   std::ostringstream o;
@@ -72,7 +64,7 @@ constexpr const char* kRuntimeAuthor = "runtime";
 struct AgentSession::Impl {
   SessionDeps deps;
   SessionOptions opt;
-  harmony::Renderer renderer;
+  Completion completion;
   harmony::Conversation conv;
   std::atomic<bool> cancelled{false};
 
@@ -86,27 +78,18 @@ struct AgentSession::Impl {
   int same_call_count = 0;
 
   Impl(SessionDeps d, SessionOptions o)
-      : deps(std::move(d)), opt(std::move(o)), renderer(*deps.tokenizer) {}
+      : deps(std::move(d)),
+        opt(std::move(o)),
+        completion(*deps.tokenizer, *deps.worker, *deps.source) {}
 
-  void emit(const json& ev) const {
-    if (deps.sink) deps.sink(ev);
-  }
-  void record(Event ev, bool sync) {
-    if (deps.transcript) deps.transcript->append(std::move(ev), sync);
-  }
-  // Appends a message to the conversation and makes it durable before anything else happens.
+  void emit(const SessionEvent& ev) const { deps.events.emit(ev); }
+  // Appends a message to the conversation; the transcript sink makes it durable before
+  // anything else happens.
   void append(Message m) {
-    Event ev = Event::object();
-    ev["type"] = "message";
-    ev["message"] = harmony::to_json(m);
-    record(ev, true);
-    emit({{"type", "message"}, {"message", json(ev["message"])}});
+    emit(MessageAppended{harmony::to_json(m)});
     conv.messages.push_back(std::move(m));
   }
-  void warn(const std::string& text) {
-    record({{"type", "warning"}, {"text", text}}, false);
-    emit({{"type", "warning"}, {"text", text}});
-  }
+  void warn(const std::string& text) { emit(Warning{text}); }
   void tool_message(const std::string& author, const std::string& text,
                     const std::string& channel) {
     append(Message::tool_result(author, text, channel.empty() ? "commentary" : channel));
@@ -128,11 +111,7 @@ struct AgentSession::Impl {
       case ApproveMode::none: ok = false; break;
       case ApproveMode::ask: ok = deps.approver ? co_await deps.approver(call) : false; break;
     }
-    record({{"type", "approval"},
-            {"recipient", tool.spec().recipient()},
-            {"mode", to_string(opt.approve)},
-            {"approved", ok}},
-           true);
+    emit(ApprovalDecided{tool.spec().recipient(), to_string(opt.approve), ok});
     co_return ok;
   }
 
@@ -150,12 +129,10 @@ struct AgentSession::Impl {
     };
     auto st = std::make_shared<State>(ex);
     st->session = tool_session;
+    st->ctx = deps.tool_context;
     st->ctx.executor = ex;
-    st->ctx.workspace = opt.workspace;
     st->ctx.session = st->session.get();
-    st->ctx.limits = opt.exec;
     st->ctx.limits.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
-    st->ctx.secrets = opt.secrets;
     auto sig = std::make_shared<asio::cancellation_signal>();
     tool_cancel = sig;
     asio::co_spawn(
@@ -218,14 +195,9 @@ struct AgentSession::Impl {
       co_return std::nullopt;
     }
 
-    record({{"type", "tool_call"},
-            {"recipient", call.recipient},
-            {"resolved", prepared.tool ? json(author) : json(nullptr)},
-            {"body", call.body},
-            {"channel", call.channel},
-            {"notes", prepared.notes}},
-           true);
-    emit({{"type", "tool_call"}, {"recipient", author}, {"body", call.body}});
+    emit(ToolCalled{call.recipient,
+                    prepared.tool ? std::optional<std::string>(author) : std::nullopt, call.body,
+                    call.channel, prepared.notes});
 
     auto t0 = Clock::now();
     tools::ToolResult result;
@@ -255,19 +227,9 @@ struct AgentSession::Impl {
       }
     }
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    record({{"type", "tool_result"},
-            {"recipient", author},
-            {"text", result.text},
-            {"is_error", result.is_error},
-            {"duration_ms", ms},
-            {"metadata", result.metadata}},
-           false);
-    emit({{"type", "tool_result"},
-          {"recipient", author},
-          {"text", result.text},
-          {"is_error", result.is_error},
-          {"duration_ms", ms}});
-    // The result goes back under the name the model used, so it can match call and result.
+    emit(ToolFinished{author, result.text, result.is_error, ms, result.metadata});
+    // The result goes back under the tool's canonical recipient (the name the model used when
+    // it named no tool), so the model can match call and result.
     tool_message(author, result.text, call.channel);
     co_return std::nullopt;
   }
@@ -296,129 +258,53 @@ struct AgentSession::Impl {
                     " s (limits.wall_time_s)";
         break;
       }
-      auto prompt = renderer.render_for_completion(conv, Role::Assistant,
-                                                   {.auto_drop_analysis = true});
-      if (!prompt) {
-        // Our own conversation failed to render: a bug, not model misbehaviour.
-        throw std::runtime_error("cannot render the conversation: " + prompt.error());
-      }
       ++round;
-      harmony::StreamParser parser(*deps.tokenizer, {.initial_role = Role::Assistant,
-                                                     .mode = harmony::ParserMode::Tolerant});
-      std::vector<Message> done;  // messages completed this round
-      std::vector<std::optional<TokenId>> stops;
-      std::vector<std::string> errors;
+      RoundOptions ro;
+      ro.max_tokens = opt.limits.max_tokens - tr.generated_tokens;
+      ro.deadline = deadline;
+      ro.cancel = &cancelled;
+      ro.chunk_tokens = opt.chunk_tokens;
       std::optional<std::string> channel;
-      const std::size_t prompt_size = prompt->size();
-
-      auto handle_events = [&] {
-        for (const harmony::ParserEvent& e : parser.events()) {
-          switch (e.kind) {
-            case harmony::ParserEvent::Kind::MessageStarted:
-              channel = e.message.channel;
-              emit({{"type", "message_started"},
-                    {"channel", channel.value_or("")},
-                    {"recipient", e.message.recipient.value_or("")}});
-              break;
-            case harmony::ParserEvent::Kind::ContentDelta:
-              emit({{"type", "delta"}, {"channel", channel.value_or("")}, {"text", e.text}});
-              break;
-            case harmony::ParserEvent::Kind::MessageDone:
-              append(e.message);
-              done.push_back(e.message);
-              stops.push_back(e.stop_token);
-              break;
-            case harmony::ParserEvent::Kind::Error:
-              errors.push_back(e.error);
-              record({{"type", "parse_error"}, {"error", e.error}, {"raw", e.text}}, false);
-              emit({{"type", "warning"}, {"text", "unparsable model output: " + e.error}});
-              break;
-          }
+      // Named, not temporaries: GCC 12 destroys co_await temporaries twice.
+      ParserEventHandler on_event = [&](const harmony::ParserEvent& e) {
+        switch (e.kind) {
+          case harmony::ParserEvent::Kind::MessageStarted:
+            channel = e.message.channel;
+            emit(MessageStarted{channel.value_or(""), e.message.recipient.value_or("")});
+            break;
+          case harmony::ParserEvent::Kind::ContentDelta:
+            emit(ContentDelta{channel.value_or(""), e.text});
+            break;
+          case harmony::ParserEvent::Kind::MessageDone:
+            append(e.message);
+            break;
+          case harmony::ParserEvent::Kind::Error:
+            emit(ParseFailed{e.error, e.text});
+            break;
         }
       };
+      auto round_op = completion.run(conv, ro, on_event);
+      RoundResult rr = co_await std::move(round_op);
+      tr.generated_tokens += rr.stats.generated_tokens;
+      const FinishReason end = rr.finish;
+      emit(RoundEnded{round, rr.stats.prompt_tokens, rr.stats.reused_tokens,
+                      rr.stats.reprocessed_tokens, rr.stats.generated_tokens,
+                      rr.stats.prefill_ms, rr.stats.decode_ms, to_string(end)});
+      const std::vector<Message>& done = rr.messages;
+      const std::vector<std::string>& errors = rr.parse_errors;
 
-      ChunkRequest req;
-      req.prompt = std::move(*prompt);
-      req.stop_tokens = {harmony::tokens::kReturn, harmony::tokens::kCall};
-      req.cancel = &cancelled;
-      int round_tokens = 0;
-      double prefill_ms = 0, decode_ms = 0;
-      std::size_t reprocessed = 0;
-      std::string end;
-      std::string backend_error;
-      for (;;) {
-        int left = opt.limits.max_tokens - tr.generated_tokens;
-        if (left <= 0) {
-          end = "max_tokens";
-          break;
-        }
-        if (Clock::now() >= deadline) {
-          end = "wall_time";
-          break;
-        }
-        req.max_tokens = std::min(left, std::max(1, opt.chunk_tokens));
-        Chunk c = co_await deps.worker->generate(*deps.source, req);
-        if (req.prompt) {
-          reprocessed = c.reprocessed;
-          prefill_ms = c.prefill_ms;
-          req.prompt.reset();
-        }
-        decode_ms += c.decode_ms;
-        round_tokens += static_cast<int>(c.tokens.size());
-        tr.generated_tokens += static_cast<int>(c.tokens.size());
-        for (TokenId t : c.tokens) {
-          parser.push(t);
-          handle_events();
-        }
-        if (!c.error.empty()) {
-          backend_error = c.error;
-          end = "backend_error";
-          break;
-        }
-        if (c.stopped) {
-          end = c.tokens.back() == harmony::tokens::kCall ? "call" : "return";
-          break;
-        }
-        if (c.source_ended) {
-          end = "source_ended";
-          break;
-        }
-        if (cancelled) {
-          end = "cancelled";
-          break;
-        }
-      }
-      parser.end_of_stream();
-      handle_events();
-      record({{"type", "round"},
-              {"round", round},
-              {"prompt_tokens", prompt_size},
-              {"reused_tokens", prompt_size - std::min(prompt_size, reprocessed)},
-              {"reprocessed_tokens", reprocessed},
-              {"generated_tokens", round_tokens},
-              {"prefill_ms", prefill_ms},
-              {"decode_ms", decode_ms},
-              {"end", end}},
-             true);
-      emit({{"type", "round"},
-            {"round", round},
-            {"prompt_tokens", prompt_size},
-            {"reprocessed_tokens", reprocessed},
-            {"generated_tokens", round_tokens},
-            {"end", end}});
-
-      if (end == "backend_error") {
+      if (end == FinishReason::backend_error) {
         tr.reason = "backend_error";
-        tr.detail = backend_error;
+        tr.detail = rr.error;
         break;
       }
-      if (end == "cancelled") {
+      if (end == FinishReason::cancelled) {
         tr.reason = "cancelled";
         break;
       }
       // The last completed message decides what happens next.
       const Message* last = done.empty() ? nullptr : &done.back();
-      bool cut_off = end != "call" && end != "return";
+      bool cut_off = end != FinishReason::tool_call && end != FinishReason::returned;
       if (last && is_real_recipient(last->recipient) && !(cut_off && !errors.empty())) {
         broken_rounds = 0;
         std::optional<std::string> stop = co_await dispatch(*last, tr, deadline);
@@ -432,18 +318,18 @@ struct AgentSession::Impl {
         }
         continue;
       }
-      if (last && (end == "return" || last->channel == std::optional<std::string>("final"))) {
+      if (last && (end == FinishReason::returned || last->channel == std::optional<std::string>("final"))) {
         tr.reason = "final";
         tr.final_text = last->text_content();
         break;
       }
-      if (end == "max_tokens") {
+      if (end == FinishReason::max_tokens) {
         tr.reason = "max_tokens";
         tr.detail = "the turn generated " + std::to_string(tr.generated_tokens) +
                     " tokens without a final answer (limits.max_tokens)";
         break;
       }
-      if (end == "wall_time") continue;  // reported at the top of the loop
+      if (end == FinishReason::wall_time) continue;  // reported at the top of the loop
       // Nothing usable: the output was broken or stopped early. Tell the model and let it try
       // again, a few times.
       if (done.empty() && errors.empty()) {
@@ -468,20 +354,8 @@ struct AgentSession::Impl {
 
     double wall_ms =
         std::chrono::duration<double, std::milli>(Clock::now() - t_start).count();
-    record({{"type", "turn_end"},
-            {"reason", tr.reason},
-            {"detail", tr.detail},
-            {"tool_rounds", tr.tool_rounds},
-            {"generated_tokens", tr.generated_tokens},
-            {"wall_ms", wall_ms}},
-           true);
-    emit({{"type", "turn_end"},
-          {"reason", tr.reason},
-          {"detail", tr.detail},
-          {"final", tr.final_text},
-          {"tool_rounds", tr.tool_rounds},
-          {"generated_tokens", tr.generated_tokens},
-          {"wall_ms", wall_ms}});
+    emit(TurnEnded{tr.reason, tr.detail, tr.final_text, tr.tool_rounds, tr.generated_tokens,
+                   wall_ms});
     co_return tr;
   }
 };

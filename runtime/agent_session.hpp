@@ -1,14 +1,17 @@
 #pragma once
 // One agent session: a harmony conversation driven to completion on the event loop.
 //
-// run_turn() renders the conversation, has the EngineWorker generate (reusing the source's KV
-// cache by longest common prefix), feeds the tokens to the tolerant harmony parser and, for a
-// message with a recipient, dispatches the call through the tools Registry, appends the result
-// as a tool message and generates again, until the model returns a final answer or a guard
-// stops the turn. Everything the model did wrong (unknown tool, invalid arguments, unparsable
-// output, a tool timing out, a denied approval) goes back to the model as a tool message.
+// run_turn() runs completion rounds (completion.hpp: render, generate reusing the source's KV
+// cache, tolerant parse) and, for a round that ends in a call, dispatches it through the tools
+// Registry, appends the result as a tool message and runs another round, until the model
+// returns a final answer or a guard stops the turn. Everything the model did wrong (unknown
+// tool, invalid arguments, unparsable output, a tool timing out, a denied approval) goes back
+// to the model as a tool message. What happens is emitted as typed events (events.hpp) to the
+// session's sinks: the transcript, the display, a server stream.
 //
-//   AgentSession s(deps, options);
+//   SessionDeps deps{...};
+//   deps.events.add(std::make_shared<TranscriptSink>(writer));
+//   AgentSession s(std::move(deps), options);
 //   s.start_new();                 // or s.resume(transcript_messages(read_transcript(path)))
 //   TurnResult r = co_await s.run_turn("What is 2+2?");
 //
@@ -25,8 +28,10 @@
 #include <string>
 #include <vector>
 
+#include "runtime/completion.hpp"
 #include "runtime/config.hpp"
 #include "runtime/engine_worker.hpp"
+#include "runtime/events.hpp"
 #include "runtime/harmony/conversation.hpp"
 #include "runtime/harmony/tokenizer.hpp"
 #include "runtime/token_source.hpp"
@@ -34,14 +39,6 @@
 #include "tools/registry.hpp"
 
 namespace ossa::runtime {
-
-// Receives what happens, as it happens, for display. Events are JSON objects with "type":
-//   delta {channel, text}            content streamed by the model
-//   message {message}                a message appended to the conversation
-//   tool_call {recipient, body}      a call about to run
-//   tool_result {recipient, text, is_error, duration_ms}
-//   warning {text}, round {...}, turn_end {reason, final}
-using EventSink = std::function<void(const nlohmann::json& event)>;
 
 // Decides whether a tool that needs approval may run (the terminal prompt of `--approve ask`).
 using Approver = std::function<boost::asio::awaitable<bool>(const tools::ToolCall& call)>;
@@ -53,9 +50,6 @@ struct SessionOptions {
   Limits limits;
   ApproveMode approve = ApproveMode::ask;
   std::vector<std::string> need_approval = {"shell", "apply_patch", "http"};
-  std::filesystem::path workspace = ".";
-  tools::ExecLimits exec;  // sandboxed tools' limits (memory, policy); timeout set per call
-  std::shared_ptr<const tools::Secrets> secrets;  // declared `${NAME}` secrets; null: none
   int chunk_tokens = 16;  // tokens per worker request (the scheduling quantum)
 };
 
@@ -64,9 +58,13 @@ struct SessionDeps {
   const tools::Registry* registry = nullptr;
   EngineWorker* worker = nullptr;
   TokenSource* source = nullptr;
-  TranscriptWriter* transcript = nullptr;  // null: no record
-  EventSink sink;                          // may be empty
-  Approver approver;                       // empty: ask-mode approvals are denied
+  // Workspace, limits and secrets for every tool call (Environment::tool_context()); the
+  // session sets the executor, its ToolSession and each call's timeout.
+  tools::ToolContext tool_context;
+  // Where events go, in order: put the TranscriptSink first, so a message is on disk before it
+  // is shown. Empty: no record, no display.
+  EventBus events;
+  Approver approver;  // empty: ask-mode approvals are denied
 };
 
 struct TurnResult {

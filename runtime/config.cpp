@@ -1,6 +1,9 @@
 #include "runtime/config.hpp"
 
+#include <cmath>
+#include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -22,6 +25,8 @@ std::string where(const toml::node& n, const std::string& origin) {
                        const std::string& what) {
   throw ConfigError(where(n, origin) + ": `" + key + "`: " + what);
 }
+
+std::string expand_home(const std::string& p);
 
 // Reads one table, checking every key against the known ones, so typos are errors.
 class TableReader {
@@ -62,6 +67,12 @@ class TableReader {
       out = static_cast<unsigned long long>(*n->value<long long>());
     }
   }
+  void boolean(const char* key, bool& out) {
+    if (auto* n = get(key)) {
+      if (!n->is_boolean()) fail(*n, origin_, prefix_ + key, "expected true or false");
+      out = *n->value<bool>();
+    }
+  }
   void number(const char* key, double& out, double lo) {
     if (auto* n = get(key)) {
       if (!n->is_number()) fail(*n, origin_, prefix_ + key, "expected a number");
@@ -90,6 +101,21 @@ class TableReader {
     return nullptr;
   }
   const toml::node* node(const char* key) { return get(key); }
+  // A table of string values (env = { KEY = "value" }), in file order.
+  void string_map(const char* key, std::vector<std::pair<std::string, std::string>>& out) {
+    if (const toml::table* t = table(key)) {
+      out.clear();
+      for (const auto& [k, v] : *t) {
+        if (!v.is_string()) fail(v, origin_, prefix_ + key + "." + std::string(k.str()), "expected a string");
+        out.emplace_back(std::string(k.str()), *v.value<std::string>());
+      }
+    }
+  }
+  void millis(const char* key, std::chrono::milliseconds& out) {
+    double s = std::chrono::duration<double>(out).count();
+    number(key, s, 0.001);
+    out = std::chrono::milliseconds(static_cast<long long>(s * 1000));
+  }
 
  private:
   const toml::node* get(const char* key) {
@@ -112,6 +138,19 @@ void check_choice(const std::string& what, const std::string& v,
   throw ConfigError(what + ": expected one of " + list + "; got \"" + v + "\"");
 }
 
+// Beyond a week a turn or a tool call is not limited in any way a user means, and far beyond
+// it the seconds overflow the clock's nanoseconds (1e10 s wraps negative: every turn stopped at
+// once). inf and NaN are refused by the same test.
+constexpr double kMaxLimitSeconds = 7 * 24 * 3600.0;
+
+void check_seconds(const char* what, double v) {
+  if (!(v > 0) || !(v <= kMaxLimitSeconds)) {
+    std::ostringstream s;
+    s << what << ": must be more than 0 and at most " << kMaxLimitSeconds << " seconds (7 days); got " << v;
+    throw ConfigError(s.str());
+  }
+}
+
 void validate(const Config& c) {
   check_choice("reasoning", c.reasoning, {"low", "medium", "high"});
   check_choice("sandbox.policy", c.sandbox_policy, {"default", "degraded"});
@@ -121,11 +160,12 @@ void validate(const Config& c) {
     throw ConfigError(e.what());
   }
   if (c.threads < 0) throw ConfigError("threads: must be >= 0");
-  if (c.temperature < 0) throw ConfigError("temperature: must be >= 0");
+  if (!(c.temperature >= 0) || !std::isfinite(c.temperature))
+    throw ConfigError("temperature: must be a finite number >= 0");
   if (c.limits.max_tool_rounds < 0) throw ConfigError("limits.max_tool_rounds: must be >= 0");
   if (c.limits.max_tokens <= 0) throw ConfigError("limits.max_tokens: must be > 0");
-  if (!(c.limits.wall_time_s > 0)) throw ConfigError("limits.wall_time_s: must be > 0");
-  if (!(c.limits.tool_timeout_s > 0)) throw ConfigError("limits.tool_timeout_s: must be > 0");
+  check_seconds("limits.wall_time_s", c.limits.wall_time_s);
+  check_seconds("limits.tool_timeout_s", c.limits.tool_timeout_s);
   if (c.limits.repeat_limit < 1) throw ConfigError("limits.repeat_limit: must be >= 1");
 }
 
@@ -220,6 +260,8 @@ Config parse_config(const std::string& text, const std::string& origin) {
     TableReader tr(*t, "sandbox.", origin);
     tr.str("policy", c.sandbox_policy);
     tr.integer("memory_mib", c.sandbox_memory_mib, 16, 1 << 24);
+    tr.integer("workspace_write_mib", c.sandbox_workspace_write_mib, 0, 1 << 30);
+    tr.boolean("protect_git", c.sandbox_protect_git);
     tr.check_unknown();
   }
   if (const toml::table* t = r.table("network")) {
@@ -244,6 +286,59 @@ Config parse_config(const std::string& text, const std::string& origin) {
     TableReader tr(*t, "search.", origin);
     tr.str("backend", c.search_backend);
     tr.check_unknown();
+  }
+  if (const toml::table* t = r.table("mcp_servers")) {
+    for (const auto& [k, v] : *t) {
+      mcp::ServerConfig m;
+      m.name = std::string(k.str());
+      const std::string prefix = "mcp_servers." + m.name;
+      if (!v.is_table()) fail(v, origin, prefix, "expected a table");
+      if (m.name.empty() || m.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+        fail(v, origin, prefix, "a server name is letters, digits, `_` and `-`");
+      TableReader mr(*v.as_table(), prefix + ".", origin);
+      mr.str("command", m.command);
+      mr.strings("args", m.args);
+      mr.string_map("env", m.env);
+      mr.str("cwd", m.cwd);
+      mr.str("url", m.url);
+      mr.string_map("headers", m.headers);
+      if (mr.node("enabled_tools")) {
+        std::vector<std::string> e;
+        mr.strings("enabled_tools", e);
+        m.enabled_tools = e;
+      }
+      mr.strings("disabled_tools", m.disabled_tools);
+      mr.millis("startup_timeout", m.startup_timeout);
+      mr.millis("tool_timeout", m.tool_timeout);
+      mr.boolean("needs_approval", m.needs_approval);
+      mr.boolean("enabled", m.enabled);
+      int max_mib = static_cast<int>(m.max_message_bytes >> 20);
+      mr.integer("max_message_mib", max_mib, 1, 1024);
+      m.max_message_bytes = static_cast<std::size_t>(max_mib) << 20;
+      if (m.command.empty() == m.url.empty())
+        fail(v, origin, prefix, "give either `command` (a stdio server) or `url` (Streamable HTTP)");
+      if (const toml::table* sb = mr.table("sandbox")) {
+        if (!m.url.empty()) fail(*mr.node("sandbox"), origin, prefix + ".sandbox", "only stdio servers run in the sandbox");
+        TableReader sr(*sb, prefix + ".sandbox.", origin);
+        std::string ws = "read-only";
+        sr.str("workspace", ws);
+        if (ws != "read-only" && ws != "read-write")
+          fail(*sr.node("workspace"), origin, prefix + ".sandbox.workspace", "expected \"read-only\" or \"read-write\"");
+        m.sandbox.workspace_writable = ws == "read-write";
+        sr.strings("read_only", m.sandbox.read_only);
+        for (auto& ro : m.sandbox.read_only) ro = expand_home(ro);
+        sr.strings("network", m.sandbox.network);
+        if (!m.sandbox.network.empty())
+          fail(*sr.node("network"), origin, prefix + ".sandbox.network",
+               "the sandbox has no network for stdio servers yet; use an HTTP server (`url`) for remote tools");
+        int mem = static_cast<int>(m.sandbox.memory_mib);
+        sr.integer("memory_mib", mem, 64, 1 << 20);
+        m.sandbox.memory_mib = static_cast<std::size_t>(mem);
+        sr.check_unknown();
+      }
+      mr.check_unknown();
+      c.mcp_servers.push_back(std::move(m));
+    }
   }
   if (const toml::table* t = r.table("limits")) {
     TableReader tr(*t, "limits.", origin);
@@ -286,6 +381,16 @@ Config load_config(const std::string& path) {
   return parse_config(s.str(), p);
 }
 
+std::string conversation_date(const Config& c) {
+  if (!c.date.empty()) return c.date;
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
 void apply_overrides(Config& c, const ConfigOverrides& o) {
   if (o.model) c.model = *o.model;
   if (o.reasoning) c.reasoning = *o.reasoning;
@@ -302,11 +407,45 @@ void apply_overrides(Config& c, const ConfigOverrides& o) {
   if (o.seed) c.seed = *o.seed;
   if (o.tools) c.tools = *o.tools;
   if (o.tool_dirs) c.tool_dirs = *o.tool_dirs;
+  if (o.network_allowlist) c.network_allowlist = *o.network_allowlist;
+  if (o.search_backend) c.search_backend = *o.search_backend;
   if (o.approve) c.approve = parse_approve_mode(*o.approve);
   validate(c);
 }
 
 namespace {
+// Environment values and header values may hold secrets: only their names are shown.
+nlohmann::json mcp_servers_json(const Config& c) {
+  using nlohmann::json;
+  json out = json::object();
+  for (const mcp::ServerConfig& m : c.mcp_servers) {
+    json names = json::array(), headers = json::array();
+    for (const auto& kv : m.env) names.push_back(kv.first);
+    for (const auto& kv : m.headers) headers.push_back(kv.first);
+    json s{{"enabled", m.enabled},
+           {"enabled_tools", m.enabled_tools ? json(*m.enabled_tools) : json(nullptr)},
+           {"disabled_tools", m.disabled_tools},
+           {"startup_timeout", std::chrono::duration<double>(m.startup_timeout).count()},
+           {"tool_timeout", std::chrono::duration<double>(m.tool_timeout).count()},
+           {"needs_approval", m.needs_approval}};
+    if (m.is_http()) {
+      s["url"] = m.url;
+      s["headers"] = headers;
+    } else {
+      s["command"] = m.command;
+      s["args"] = m.args;
+      s["env"] = names;
+      s["cwd"] = m.cwd.empty() ? "/workspace" : m.cwd;
+      s["sandbox"] = {{"workspace", m.sandbox.workspace_writable ? "read-write" : "read-only"},
+                      {"read_only", m.sandbox.read_only},
+                      {"network", m.sandbox.network},
+                      {"memory_mib", m.sandbox.memory_mib}};
+    }
+    out[m.name] = s;
+  }
+  return out;
+}
+
 // Names, sources and bindings; never a value.
 nlohmann::json secrets_json(const std::vector<tools::SecretSpec>& specs) {
   nlohmann::json out = nlohmann::json::object();
@@ -333,10 +472,15 @@ nlohmann::json to_json(const Config& c) {
         {"dirs", c.tool_dirs},
         {"approve", to_string(c.approve)},
         {"need_approval", c.need_approval}}},
-      {"sandbox", {{"policy", c.sandbox_policy}, {"memory_mib", c.sandbox_memory_mib}}},
+      {"sandbox",
+       {{"policy", c.sandbox_policy},
+        {"memory_mib", c.sandbox_memory_mib},
+        {"workspace_write_mib", c.sandbox_workspace_write_mib},
+        {"protect_git", c.sandbox_protect_git}}},
       {"network", {{"allowlist", c.network_allowlist}}},
       {"secrets", secrets_json(c.secrets)},
       {"search", {{"backend", c.search_backend}}},
+      {"mcp_servers", mcp_servers_json(c)},
       {"limits",
        {{"max_tool_rounds", c.limits.max_tool_rounds},
         {"max_tokens", c.limits.max_tokens},

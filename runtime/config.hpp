@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/mcp/server_config.hpp"
 #include "tools/secrets.hpp"
 
 namespace ossa::runtime {
@@ -29,7 +30,9 @@ struct Limits {
   int max_tool_rounds = 32;     // tool calls dispatched in one turn
   int max_tokens = 16384;       // tokens generated in one turn
   double wall_time_s = 1800;    // wall time of one turn
-  int repeat_limit = 3;         // identical consecutive calls before a warning; twice that stops
+  // Identical consecutive calls that run; the next identical one is not run (the model is
+  // warned), and one more ends the turn (repeated_call).
+  int repeat_limit = 3;
   double tool_timeout_s = 120;  // per tool call, on top of the tool's own limits
 };
 
@@ -52,6 +55,11 @@ struct Config {
   // when Landlock or cgroups are missing. Both reach every sandboxed tool with memory_mib.
   std::string sandbox_policy = "default";
   int sandbox_memory_mib = 2048;
+  // How much sandboxed code may grow the workspace, over its size when this ossa process first
+  // ran code in it (0: no budget). See sandbox::Limits::workspace_max_bytes.
+  int sandbox_workspace_write_mib = 1024;
+  // .git/.hg/.svn/.jj/.ossa at the top of the workspace read-only for sandboxed code.
+  bool sandbox_protect_git = true;
   std::vector<std::string> network_allowlist;  // host[:port] the http/browser tools may reach
   // `[secrets.NAME]`: what `${NAME}` in HTTP tool headers may use, where it is read from and
   // the hosts it may be sent to (tools/secrets.hpp). Nothing undeclared is ever expanded.
@@ -59,6 +67,9 @@ struct Config {
   // browser.search: "searxng:<base URL>", "local:<folder>", or empty ($OSSA_SEARXNG_URL, then
   // $OSSA_LOCAL_DOCS).
   std::string search_backend;
+
+  // [mcp_servers.NAME]: MCP servers whose tools the model gets as functions.NAME_tool.
+  std::vector<mcp::ServerConfig> mcp_servers;
 
   Limits limits;
   std::string transcript_dir;  // empty = $XDG_DATA_HOME/ossa/sessions (or ~/.local/share/...)
@@ -72,8 +83,8 @@ struct ConfigOverrides {
   std::optional<int> threads, max_tool_rounds, max_tokens;
   std::optional<double> wall_time_s, temperature, tool_timeout_s;
   std::optional<unsigned long long> seed;
-  std::optional<std::vector<std::string>> tools, tool_dirs;
-  std::optional<std::string> approve;
+  std::optional<std::vector<std::string>> tools, tool_dirs, network_allowlist;
+  std::optional<std::string> approve, search_backend;
 };
 
 // ~/.config/ossa/config.toml ($XDG_CONFIG_HOME honoured); empty when HOME is unknown.
@@ -88,6 +99,9 @@ Config parse_config(const std::string& toml_text, const std::string& origin);
 
 // Applies and validates overrides; throws ConfigError naming the bad value.
 void apply_overrides(Config& cfg, const ConfigOverrides& o);
+
+// The conversation's start date: cfg.date, or today (UTC) when it is empty.
+std::string conversation_date(const Config& cfg);
 
 ApproveMode parse_approve_mode(const std::string& s);  // throws ConfigError
 const char* to_string(ApproveMode m);

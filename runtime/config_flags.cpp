@@ -18,8 +18,8 @@ std::vector<std::string> split_list(const std::string& s) {
 
 // CLI11 binds std::optional directly; these keep the flag text in the help uniform.
 template <class T>
-void opt(CLI::App& cmd, const char* name, std::optional<T>& slot, const char* help) {
-  cmd.add_option_function<T>(name, [&slot](const T& v) { slot = v; }, help);
+CLI::Option* opt(CLI::App& cmd, const char* name, std::optional<T>& slot, const char* help) {
+  return cmd.add_option_function<T>(name, [&slot](const T& v) { slot = v; }, help);
 }
 
 }  // namespace
@@ -40,14 +40,30 @@ void ConfigFlags::add_to(CLI::App& cmd) {
   opt(cmd, "--wall-time", overrides.wall_time_s, "Most seconds for one turn");
   opt(cmd, "--tool-timeout", overrides.tool_timeout_s, "Most seconds for one tool call");
   opt(cmd, "--temperature", overrides.temperature, "Sampling temperature (0 = greedy)");
-  opt(cmd, "--seed", overrides.seed, "Sampling seed (0 = random)");
+  // CLI11 reads "-1" into an unsigned as 2^64-1: refuse a sign before conversion.
+  opt(cmd, "--seed", overrides.seed, "Sampling seed (0 = random)")->check(CLI::NonNegativeNumber);
   opt(cmd, "--transcript-dir", overrides.transcript_dir, "Folder of session transcripts");
   cmd.add_option_function<std::string>(
       "--tools", [this](const std::string& v) { overrides.tools = split_list(v); },
       "Enabled tools, comma-separated (python,browser,shell,apply_patch,functions.NAME...)");
-  cmd.add_option_function<std::string>(
-      "--tools-dir", [this](const std::string& v) { overrides.tool_dirs = split_list(v); },
-      "Folders of tool definition files, comma-separated");
+  // One value per occurrence (repeatable), so positional arguments after it are not taken.
+  cmd.add_option_function<std::vector<std::string>>(
+         "--tools-dir",
+         [this](const std::vector<std::string>& v) {
+           overrides.tool_dirs.emplace();
+           for (const auto& s : v)
+             for (auto& d : split_list(s)) overrides.tool_dirs->push_back(std::move(d));
+         },
+         "Folders of tool definition files (comma-separated or repeated)")
+      ->allow_extra_args(false);
+  cmd.add_option_function<std::vector<std::string>>(
+         "--allow",
+         [this](const std::vector<std::string>& v) { overrides.network_allowlist = v; },
+         "Network rule [scheme://]host[:port] for the HTTP tools and the browser (repeatable; "
+         "replaces network.allowlist)")
+      ->allow_extra_args(false);
+  opt(cmd, "--search", overrides.search_backend,
+      "Browser search backend: searxng:<URL> or local:<folder>");
 }
 
 Config ConfigFlags::effective() const {

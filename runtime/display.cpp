@@ -1,9 +1,5 @@
 #include "runtime/display.hpp"
 
-#include <nlohmann/json.hpp>
-
-#include "runtime/json_output.hpp"
-
 namespace ossa::runtime {
 namespace {
 constexpr const char* kDim = "\x1b[2m";
@@ -19,8 +15,8 @@ std::string shorten(const std::string& s, std::size_t n) {
 }
 }  // namespace
 
-Display::Display(Mode mode, bool color, std::FILE* out, std::FILE* err)
-    : mode_(mode), color_(color), out_(out), err_(err) {}
+Display::Display(bool color, std::FILE* out, std::FILE* err)
+    : color_(color), out_(out), err_(err) {}
 
 void Display::end_stream() {
   if (streaming_) {
@@ -32,21 +28,13 @@ void Display::end_stream() {
   std::fflush(err_);
 }
 
-void Display::operator()(const nlohmann::json& ev) {
-  if (mode_ == Mode::json) {
-    // Streaming deltas and message_started are noise for programs that read whole messages;
-    // they are kept: a client rendering live output needs them.
-    out::print_json_line(ev);
-    return;
-  }
-  const std::string type = ev.value("type", "");
+void Display::on_event(const SessionEvent& event, const Event&) {
   const char* c_dim = color_ ? kDim : "";
   const char* c_reset = color_ ? kReset : "";
-  if (type == "message_started") {
+  if (const auto* e = std::get_if<MessageStarted>(&event)) {
     end_stream();
-    channel_ = ev.value("channel", "");
-    std::string recipient = ev.value("recipient", "");
-    if (!recipient.empty()) {
+    channel_ = e->channel;
+    if (!e->recipient.empty()) {
       // A call: shown once complete, as tool_call.
       streaming_ = false;
       channel_ = "call";
@@ -54,39 +42,37 @@ void Display::operator()(const nlohmann::json& ev) {
     }
     streaming_ = true;
     if (channel_ == "final") return;
-    if (channel_ == "analysis") std::fprintf(err_, "%s", c_dim);
+    if (channel_ == "analysis") std::fputs(c_dim, err_);
     else if (color_) std::fputs(kCyan, err_);
-  } else if (type == "delta") {
+  } else if (const auto* d = std::get_if<ContentDelta>(&event)) {
     if (!streaming_) return;
-    std::string text = ev.value("text", "");
     std::FILE* f = channel_ == "final" ? out_ : err_;
-    std::fwrite(text.data(), 1, text.size(), f);
+    std::fwrite(d->text.data(), 1, d->text.size(), f);
     std::fflush(f);
-  } else if (type == "tool_call") {
+  } else if (const auto* c = std::get_if<ToolCalled>(&event)) {
     end_stream();
-    std::fprintf(err_, "%s-> %s%s %s\n", color_ ? kBold : "", ev.value("recipient", "").c_str(),
-                 c_reset, shorten(ev.value("body", ""), 300).c_str());
-  } else if (type == "tool_result") {
+    std::fprintf(err_, "%s-> %s%s %s\n", color_ ? kBold : "",
+                 c->resolved.value_or(c->recipient).c_str(), c_reset,
+                 shorten(c->body, 300).c_str());
+  } else if (const auto* r = std::get_if<ToolFinished>(&event)) {
     end_stream();
-    bool err = ev.value("is_error", false);
-    std::fprintf(err_, "%s<- %s%s%s: %s%s\n", err && color_ ? kRed : c_dim,
-                 ev.value("recipient", "").c_str(), err ? " (error)" : "", "",
-                 shorten(ev.value("text", ""), 600).c_str(), c_reset);
-  } else if (type == "warning") {
+    std::fprintf(err_, "%s<- %s%s: %s%s\n", r->is_error && color_ ? kRed : c_dim,
+                 r->recipient.c_str(), r->is_error ? " (error)" : "",
+                 shorten(r->text, 600).c_str(), c_reset);
+  } else if (const auto* w = std::get_if<Warning>(&event)) {
     end_stream();
-    std::fprintf(err_, "%swarning: %s%s\n", color_ ? kYellow : "", ev.value("text", "").c_str(),
-                 c_reset);
-  } else if (type == "turn_end") {
+    std::fprintf(err_, "%swarning: %s%s\n", color_ ? kYellow : "", w->text.c_str(), c_reset);
+  } else if (const auto* p = std::get_if<ParseFailed>(&event)) {
     end_stream();
-    std::string reason = ev.value("reason", "");
-    if (reason != "final") {
-      std::string detail = ev.value("detail", "");
-      std::fprintf(err_, "%sstopped: %s%s%s\n", color_ ? kRed : "", reason.c_str(),
-                   detail.empty() ? "" : (" (" + detail + ")").c_str(), c_reset);
-    }
-  } else if (type == "message") {
-    // Whole messages are already shown through deltas / tool events.
+    std::fprintf(err_, "%swarning: unparsable model output: %s%s\n", color_ ? kYellow : "",
+                 p->error.c_str(), c_reset);
+  } else if (const auto* t = std::get_if<TurnEnded>(&event)) {
+    end_stream();
+    if (t->reason != "final")
+      std::fprintf(err_, "%sstopped: %s%s%s\n", color_ ? kRed : "", t->reason.c_str(),
+                   t->detail.empty() ? "" : (" (" + t->detail + ")").c_str(), c_reset);
   }
+  // Whole messages are already shown through deltas and tool events.
   std::fflush(err_);
 }
 

@@ -1,31 +1,29 @@
 #pragma once
-// Shows a session's events (agent_session.hpp's EventSink) to a person or a program.
+// Shows a session's events to a person on a terminal (events.hpp's sink).
 //
-// Terminal: the final answer streams to stdout; reasoning (dimmed), preambles, tool calls and
-// results, warnings and the stop reason go to stderr, so `ossa run "task" > answer.txt` keeps
-// only the answer. JSON: every event is one JSON line on stdout.
+// The final answer streams to stdout; reasoning (dimmed), preambles, tool calls and results,
+// warnings and the stop reason go to stderr, so `ossa run "task" > answer.txt` keeps only the
+// answer. (`--json` uses JsonLinesSink instead.)
 #include <cstdio>
-#include <nlohmann/json_fwd.hpp>
 #include <string>
+
+#include "runtime/events.hpp"
 
 namespace ossa::runtime {
 
-class Display {
+class Display final : public EventSink {
  public:
-  enum class Mode { terminal, json };
   // `color`: ANSI styling on stderr (dimmed reasoning); normally isatty(stderr).
-  Display(Mode mode, bool color, std::FILE* out = stdout, std::FILE* err = stderr);
-  void operator()(const nlohmann::json& event);
+  explicit Display(bool color, std::FILE* out = stdout, std::FILE* err = stderr);
+  void on_event(const SessionEvent& event, const Event& json) override;
 
  private:
   void end_stream();
-  Mode mode_;
   bool color_;
   std::FILE* out_;
   std::FILE* err_;
-  std::string channel_;   // channel of the message being streamed
+  std::string channel_;  // channel of the message being streamed
   bool streaming_ = false;
-  bool out_line_open_ = false;
 };
 
 }  // namespace ossa::runtime

@@ -6,7 +6,11 @@ namespace ossa::runtime {
 
 EngineTokenSource::EngineTokenSource(std::shared_ptr<const engine::Model> model,
                                      const engine::SamplingParams& sampling)
-    : session_(std::move(model)), sampler_(sampling) {}
+    : model_(model), sampling_(sampling), session_(std::move(model)), sampler_(sampling) {}
+
+EngineTokenSource::~EngineTokenSource() {
+  if (on_destroy_) on_destroy_();
+}
 
 std::size_t EngineTokenSource::set_context(std::span<const TokenId> prompt) {
   auto held = session_.tokens();

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <system_error>
 
 namespace ossa::log {
 namespace {
@@ -64,6 +65,16 @@ void write(Level l, std::string_view message) {
     p += n;
     left -= static_cast<size_t>(n);
   }
+}
+
+std::string describe(const std::exception& e) {
+  if (const auto* se = dynamic_cast<const std::system_error*>(&e))
+    if (se->code() == std::errc::resource_unavailable_try_again)
+      return std::string("cannot start a thread or process: a system limit is reached (the "
+                         "user's process limit, ulimit -u, or the cgroup's pids.max); close "
+                         "other programs or raise the limit (") +
+             e.what() + ")";
+  return e.what();
 }
 
 }  // namespace ossa::log

@@ -4,7 +4,9 @@
 // (trace|debug|info|warn|error|off); the command line wins.
 //
 //   ossa::log::info("loaded ", n, " tensors in ", ms, " ms");
+#include <exception>
 #include <sstream>
+#include <string>
 #include <string_view>
 
 namespace ossa::log {
@@ -33,5 +35,9 @@ template <class... A> void debug(const A&... a) { log(Level::debug, a...); }
 template <class... A> void info(const A&... a) { log(Level::info, a...); }
 template <class... A> void warn(const A&... a) { log(Level::warn, a...); }
 template <class... A> void error(const A&... a) { log(Level::error, a...); }
+
+// An exception as a sentence for the user. A failed thread or process creation (std::system_error
+// EAGAIN, whose own text is a bare "Resource temporarily unavailable") says which limit to look at.
+std::string describe(const std::exception& e);
 
 }  // namespace ossa::log

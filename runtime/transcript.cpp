@@ -1,6 +1,7 @@
 #include "runtime/transcript.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,23 +49,34 @@ TranscriptContents read_transcript(const std::string& path) {
     bool complete = nl != std::string::npos;
     std::size_t end = complete ? nl : data.size();
     std::string_view line(data.data() + pos, end - pos);
-    Event ev = Event::parse(line, nullptr, /*allow_exceptions=*/false);
-    bool ok = !ev.is_discarded() && ev.is_object();
-    if (!ok || !complete) {
-      // Only the last line may be broken: it is the one a crash interrupted.
-      bool last = !complete || nl + 1 >= data.size();
-      if (last) {
-        out.torn_tail = true;
-        return out;
-      }
-      throw TranscriptError(path + ":" + std::to_string(line_no) +
-                            ": corrupt transcript line (not the last line)");
+    if (!complete) {
+      // Only a line without its newline can be a write a crash interrupted (one write() per
+      // line, newline included).
+      out.torn_tail = true;
+      return out;
     }
+    Event ev = Event::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (ev.is_discarded() || !ev.is_object())
+      throw TranscriptError(path + ":" + std::to_string(line_no) +
+                            ": not a transcript line (a complete line that is not a JSON object)");
     out.events.push_back(std::move(ev));
     pos = nl + 1;
     out.valid_bytes = pos;
   }
   return out;
+}
+
+void check_transcript(const TranscriptContents& t, const std::string& path) {
+  if (t.events.empty() || t.events.front().value("type", "") != "session_start" ||
+      !t.events.front().contains("id") || !t.events.front()["id"].is_string())
+    throw TranscriptError(path + ": not an ossa transcript (it does not start with a "
+                                 "session_start line); left untouched");
+}
+
+std::string transcript_session_id(const TranscriptContents& t) {
+  if (t.events.empty() || !t.events.front().contains("id") || !t.events.front()["id"].is_string())
+    return {};
+  return t.events.front()["id"].get<std::string>();
 }
 
 std::vector<Event> transcript_messages(const TranscriptContents& t) {
@@ -96,28 +108,77 @@ std::string transcript_path(const std::string& dir, const std::string& id_or_pat
   return dir + "/" + id_or_path + ".jsonl";
 }
 
-TranscriptWriter TranscriptWriter::create(const std::string& path) {
+namespace {
+
+void sync_parent(const std::filesystem::path& p) {
+  std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+// An exclusive lock for the life of the fd: a second writer gets a clear error, not an
+// interleaved conversation.
+void lock_or_throw(int fd, const std::string& path) {
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return;
+  std::string e = errno == EWOULDBLOCK ? "it is in use by another ossa process"
+                                       : "cannot lock it: " + errno_text();
+  ::close(fd);
+  throw TranscriptError(path + ": " + e);
+}
+
+}  // namespace
+
+TranscriptWriter TranscriptWriter::create_staged(const std::string& path) {
   std::filesystem::path p(path);
   std::error_code ec;
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
   if (ec) throw TranscriptError(p.parent_path().string() + ": cannot create folder: " + ec.message());
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) throw TranscriptError(path + ": cannot create transcript: " + errno_text());
-  // The new directory entry must survive a crash too.
-  if (p.has_parent_path()) {
-    int dfd = ::open(p.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
+  if (std::filesystem::exists(p, ec)) throw TranscriptError(path + ": already exists");
+  // Unique per process and attempt; a crash leaves only this temporary file, never a
+  // transcript without its opening.
+  std::string staged = path + "." + std::to_string(::getpid()) + "." +
+                       std::to_string(now_ms()) + ".partial";
+  int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw TranscriptError(staged + ": cannot create transcript: " + errno_text());
+  lock_or_throw(fd, staged);
+  return TranscriptWriter(fd, path, staged);
+}
+
+TranscriptWriter TranscriptWriter::create(const std::string& path) {
+  TranscriptWriter w = create_staged(path);
+  w.publish();
+  return w;
+}
+
+void TranscriptWriter::publish() {
+  if (staged_.empty()) return;
+  sync();
+  // link() refuses an existing name, unlike rename(): a session never replaces another's file.
+  if (::link(staged_.c_str(), path_.c_str()) != 0) {
+    std::string e = errno_text();
+    ::unlink(staged_.c_str());
+    throw TranscriptError(path_ + ": cannot create transcript: " + e);
   }
-  return TranscriptWriter(fd, path);
+  ::unlink(staged_.c_str());
+  staged_.clear();
+  sync_parent(path_);
 }
 
 TranscriptWriter TranscriptWriter::open_existing(const std::string& path) {
-  TranscriptContents c = read_transcript(path);
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) throw TranscriptError(path + ": cannot open transcript: " + errno_text());
+  lock_or_throw(fd, path);
+  TranscriptContents c;
+  try {
+    c = read_transcript(path);
+    check_transcript(c, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
   if (c.torn_tail) {
     if (::ftruncate(fd, static_cast<off_t>(c.valid_bytes)) != 0) {
       std::string e = errno_text();
@@ -130,21 +191,27 @@ TranscriptWriter TranscriptWriter::open_existing(const std::string& path) {
 }
 
 TranscriptWriter::TranscriptWriter(TranscriptWriter&& o) noexcept
-    : fd_(o.fd_), path_(std::move(o.path_)) {
+    : fd_(o.fd_), path_(std::move(o.path_)), staged_(std::move(o.staged_)) {
   o.fd_ = -1;
+  o.staged_.clear();
 }
 
 TranscriptWriter& TranscriptWriter::operator=(TranscriptWriter&& o) noexcept {
   if (this != &o) {
+    if (!staged_.empty()) ::unlink(staged_.c_str());
     if (fd_ >= 0) ::close(fd_);
     fd_ = o.fd_;
     path_ = std::move(o.path_);
+    staged_ = std::move(o.staged_);
     o.fd_ = -1;
+    o.staged_.clear();
   }
   return *this;
 }
 
 TranscriptWriter::~TranscriptWriter() {
+  // A staged transcript never published (the opening failed) is not a session.
+  if (!staged_.empty()) ::unlink(staged_.c_str());
   if (fd_ >= 0) ::close(fd_);
 }
 

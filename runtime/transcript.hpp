@@ -7,9 +7,13 @@
 // what happened and how long it took.
 //
 // Durability: append(event, sync=true) fsyncs before returning; the agent loop syncs at every
-// message boundary, so after kill -9 at most the message being generated is lost. A torn last
-// line (the process died inside write()) is tolerated by read_transcript and cut off by
-// TranscriptWriter::open_existing before anything new is appended.
+// message boundary, so after kill -9 at most the message being generated is lost. A new
+// transcript is written under a temporary name and published whole (publish()): the session's
+// opening (session_start, system and developer messages) exists on disk entirely or not at all.
+// Only a last line without its newline can be a torn write (the process died inside write());
+// it is tolerated by read_transcript and cut off by TranscriptWriter::open_existing before
+// anything new is appended. Anything else that is not a transcript is refused untouched.
+// A writer holds an exclusive lock on its file: two processes never append to one session.
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -32,9 +36,17 @@ struct TranscriptContents {
   bool torn_tail = false;       // bytes after valid_bytes were dropped
 };
 
-// Reads every complete event. A last line without its newline or not valid JSON is a torn
-// tail (dropped, reported). An invalid line followed by valid ones is corruption: throws.
+// Reads every complete event. A last line without its newline is a torn tail (dropped,
+// reported). A complete line that is not a JSON object is corruption: throws TranscriptError
+// naming the line.
 TranscriptContents read_transcript(const std::string& path);
+
+// Throws TranscriptError unless `t` is a transcript: its first event is a session_start with
+// a string id. `path` names it in the message.
+void check_transcript(const TranscriptContents& t, const std::string& path);
+
+// The id recorded in the transcript's session_start.
+std::string transcript_session_id(const TranscriptContents& t);
 
 // The "message" events' payloads, in order.
 std::vector<Event> transcript_messages(const TranscriptContents& t);
@@ -48,10 +60,19 @@ std::string transcript_path(const std::string& dir, const std::string& id_or_pat
 
 class TranscriptWriter {
  public:
-  // Creates `path` (and its parent folders); fails if it already exists.
+  // Creates `path` (and its parent folders) and publishes it at once; fails if it exists.
   static TranscriptWriter create(const std::string& path);
-  // Opens an existing transcript for appending; truncates a torn tail first.
+  // Starts a new transcript under a temporary name beside `path` (`path` must not exist);
+  // nothing is visible at `path` until publish().
+  static TranscriptWriter create_staged(const std::string& path);
+  // Opens an existing transcript for appending: locks it, checks it is a transcript (see
+  // check_transcript; nothing is changed when it is not), then cuts a torn tail.
   static TranscriptWriter open_existing(const std::string& path);
+
+  // Makes a staged transcript visible at its path, with everything appended so far, durably
+  // (fsync of the file and the folder). Fails if the path was taken meanwhile. No-op when
+  // already published.
+  void publish();
 
   TranscriptWriter(TranscriptWriter&& o) noexcept;
   TranscriptWriter& operator=(TranscriptWriter&& o) noexcept;
@@ -67,9 +88,11 @@ class TranscriptWriter {
   const std::string& path() const { return path_; }
 
  private:
-  TranscriptWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  TranscriptWriter(int fd, std::string path, std::string staged = {})
+      : fd_(fd), path_(std::move(path)), staged_(std::move(staged)) {}
   int fd_ = -1;
   std::string path_;
+  std::string staged_;  // the temporary file until publish(); empty once published
 };
 
 // Milliseconds since the Unix epoch.

@@ -39,6 +39,8 @@ struct MountStep {
     symlink,      // target -> source (link text)
     file,         // target created with contents `data`
     idmapped_ws,  // the workspace tree received from the parent (idmapped) moved to target
+    protect_ro,   // target (inside the workspace), if there and a directory or regular file,
+                  // covered by a read-only bind of itself; never through a symlink
   };
   Kind kind;
   std::string source;
@@ -72,6 +74,9 @@ struct ChildPlan {
   std::vector<std::string> env_storage;
   std::vector<char*> envp;  // null-terminated
   std::vector<std::string> exec_candidates;  // absolute paths tried in order
+  // ossa's own argv and environment strings, which the sandbox's init (a copy of ossa that
+  // never execs) would otherwise show in its /proc/1/cmdline and environ: zeroed in the child
+  std::uintptr_t host_args_begin = 0, host_args_end = 0, host_env_begin = 0, host_env_end = 0;
   // limits
   std::vector<RlimitStep> rlimits;
   // landlock (abi 0: skipped)
@@ -87,7 +92,9 @@ struct ChildPlan {
 void plan_environment(const Policy& policy, const std::vector<std::string>& argv,
                       ChildPlan& plan);
 void plan_mounts(const Policy& policy, bool idmapped_workspace, ChildPlan& plan);
-void plan_rlimits(const Policy& policy, bool cgroup_memory, bool cgroup_pids, ChildPlan& plan);
+// workspace_room: bytes the workspace budget leaves (0: no budget); no file may grow past it.
+void plan_rlimits(const Policy& policy, bool cgroup_memory, bool cgroup_pids, std::uint64_t workspace_room,
+                  ChildPlan& plan);
 void plan_landlock(const Policy& policy, int abi, ChildPlan& plan);
 const std::vector<sock_filter>& seccomp_program();  // built once with libseccomp
 int landlock_abi();                                  // 0 when unavailable

@@ -80,7 +80,7 @@ void plan_landlock(const Policy& policy, int abi, ChildPlan& plan) {
   for (const char* dev : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"})
     plan.landlock_rules.push_back({dev, (kReadFile | kWriteFile | kTruncate) & all});
   for (const char* rw : {"/tmp", "/dev/shm"}) plan.landlock_rules.push_back({rw, all});
-  plan.landlock_rules.push_back({policy.workspace_mount, all});
+  plan.landlock_rules.push_back({policy.workspace_mount, policy.workspace_read_only ? read_exec : all});
   for (const auto& ro : policy.read_only)
     plan.landlock_rules.push_back({ro.lexically_normal().string(), read_exec});
 }

@@ -30,6 +30,10 @@ constexpr std::array kEtcBinds = {"ld.so.cache", "ld.so.conf", "ld.so.conf.d", "
                                   "python3",     "python3.11", "protocols",    "services",
                                   "mime.types",  "ssl"};
 
+// Workspace entries whose contents run code as the user outside the sandbox (git hooks,
+// core.fsmonitor, hg hooks...) or configure ossa itself.
+constexpr std::array kProtectedNames = {".git", ".hg", ".svn", ".jj", ".ossa"};
+
 void add_dir_links(ChildPlan& plan) {
   // Merged-/usr systems have /bin, /lib... as symlinks into /usr; older ones have directories.
   for (const char* name : {"bin", "sbin", "lib", "lib64", "lib32", "libx32"}) {
@@ -147,6 +151,34 @@ void bind(const MountStep& m, bool writable) {
            MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (writable ? 0 : MOUNT_ATTR_RDONLY), true);
 }
 
+// Covers `path` with a read-only copy of itself. The path is opened without following a
+// symlink in its last component, and everything after works on that descriptor, so a process
+// of another sandbox sharing the workspace cannot swap in a symlink to steer the mount.
+void protect_read_only(const char* path) {
+  int fd = ::open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return;  // removed since planning: nothing to protect
+    child_fail("mount namespace: open a protected path", errno);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) child_fail("mount namespace: stat a protected path", errno);
+  if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return;
+  }
+  int tree = static_cast<int>(::open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                                      AT_EMPTY_PATH | AT_RECURSIVE));
+  if (tree < 0) child_fail("mount namespace: clone a protected path", errno);
+  struct mount_attr attr {};
+  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  if (::mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+    child_fail("mount namespace: make a protected path read-only", errno);
+  if (::move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    child_fail("mount namespace: mount a protected path", errno);
+  ::close(tree);
+  ::close(fd);
+}
+
 }  // namespace
 
 void plan_mounts(const Policy& policy, bool idmapped, ChildPlan& plan) {
@@ -177,9 +209,24 @@ void plan_mounts(const Policy& policy, bool idmapped, ChildPlan& plan) {
     auto real = std::filesystem::canonical(policy.workspace, ec);
     if (ec || !std::filesystem::is_directory(real))
       throw Error("sandbox: workspace " + policy.workspace.string() + " is not a directory");
-    plan.mounts.push_back({idmapped ? MountStep::Kind::idmapped_ws : MountStep::Kind::bind_rw,
+    // Read-only needs no idmapping: nothing is written, so file ownership cannot go wrong.
+    const bool idmap = idmapped && !policy.workspace_read_only;
+    plan.mounts.push_back({policy.workspace_read_only ? MountStep::Kind::bind_ro
+                           : idmap                    ? MountStep::Kind::idmapped_ws
+                                                      : MountStep::Kind::bind_rw,
                            host(real), policy.workspace_mount, {}, true, false});
-    plan.expect_workspace_fd = idmapped;
+    plan.expect_workspace_fd = idmap;
+    if (policy.protect_git) {
+      for (const char* name : kProtectedNames) {
+        // Planned only when there now; the child checks again, without following symlinks.
+        std::error_code sec;
+        auto st = std::filesystem::symlink_status(real / name, sec);
+        if (sec || !(std::filesystem::is_directory(st) || std::filesystem::is_regular_file(st)))
+          continue;
+        plan.mounts.push_back({MountStep::Kind::protect_ro, {}, policy.workspace_mount + "/" + name,
+                               {}, true, false});
+      }
+    }
   }
 }
 
@@ -256,6 +303,9 @@ void apply_mounts(const ChildPlan& plan, int workspace_fd) {
         ::close(fd);
         break;
       }
+      case MountStep::Kind::protect_ro:
+        protect_read_only(target);
+        break;
       case MountStep::Kind::idmapped_ws:
         make_dirs(target);
         if (::move_mount(workspace_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0)

@@ -68,6 +68,10 @@ void Process::State::reap() {
   reaped = true;
   timer.cancel();
   Result res;
+  if (workspace_watch) {
+    res.workspace_full = workspace_watch->tripped();
+    workspace_watch.reset();
+  }
   // The command's own status, as reported by the sandbox's init. Absent when the init was
   // killed (timeout, kill(), OOM of the init) before the command ended.
   int command_status = 0;

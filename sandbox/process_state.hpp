@@ -13,6 +13,7 @@
 #include "sandbox/cgroup.hpp"
 #include "sandbox/sandbox.hpp"
 #include "sandbox/unique_fd.hpp"
+#include "sandbox/workspace_budget.hpp"
 
 namespace ossa::sandbox {
 
@@ -31,6 +32,7 @@ struct Process::State : std::enable_shared_from_this<Process::State> {
   UniqueFd pidfd;
   UniqueFd status_fd;
   std::unique_ptr<Cgroup> cgroup;
+  std::unique_ptr<WorkspaceWatch> workspace_watch;  // when Limits::workspace_max_bytes is set
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   boost::asio::posix::stream_descriptor stdin_pipe, stdout_pipe, stderr_pipe;

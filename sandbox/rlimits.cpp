@@ -2,6 +2,7 @@
 // and the only limit where no cgroup is writable.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "sandbox/child_plan.hpp"
@@ -16,7 +17,8 @@ void add(ChildPlan& plan, int resource, rlim_t soft, rlim_t hard) {
 
 }  // namespace
 
-void plan_rlimits(const Policy& policy, bool cgroup_memory, bool cgroup_pids, ChildPlan& plan) {
+void plan_rlimits(const Policy& policy, bool cgroup_memory, bool cgroup_pids, std::uint64_t workspace_room,
+                  ChildPlan& plan) {
   const Limits& l = policy.limits;
   // SIGXCPU at the limit, SIGKILL one second later.
   if (l.cpu_seconds) add(plan, RLIMIT_CPU, l.cpu_seconds, l.cpu_seconds + 1);
@@ -28,7 +30,11 @@ void plan_rlimits(const Policy& policy, bool cgroup_memory, bool cgroup_pids, Ch
     rlim_t n = cgroup_pids ? static_cast<rlim_t>(l.max_processes) * 2 : l.max_processes;
     add(plan, RLIMIT_NPROC, n, n);
   }
-  if (l.max_file_bytes) add(plan, RLIMIT_FSIZE, l.max_file_bytes, l.max_file_bytes);
+  // No file may outgrow the room the workspace budget leaves: the kernel fails that write
+  // exactly (EFBIG), where the budget's watcher can only kill after the fact.
+  std::uint64_t file_bytes = l.max_file_bytes;
+  if (workspace_room) file_bytes = file_bytes ? std::min(file_bytes, workspace_room) : workspace_room;
+  if (file_bytes) add(plan, RLIMIT_FSIZE, file_bytes, file_bytes);
   if (l.max_open_files) add(plan, RLIMIT_NOFILE, l.max_open_files, l.max_open_files);
   add(plan, RLIMIT_CORE, 0, 0);
   add(plan, RLIMIT_MEMLOCK, 64 << 10, 64 << 10);

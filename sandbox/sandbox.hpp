@@ -59,12 +59,19 @@ struct Limits {
   unsigned max_open_files = 256;                   // RLIMIT_NOFILE
   std::uint64_t max_output_bytes = 1ull << 20;     // run(): stdout+stderr bytes kept
   std::uint64_t tmp_bytes = 256ull << 20;          // size of the private /tmp tmpfs
+  // The most the workspace folder may hold while the program runs (0: no limit). Measured at
+  // spawn (already past it: spawn refuses), then no file may grow past the room left
+  // (RLIMIT_FSIZE) and a watcher kills the tree once the folder holds more: a fast writer can
+  // overshoot by what it writes in one check (every 50 ms or more on large trees).
+  std::uint64_t workspace_max_bytes = 0;
 };
 
 struct Policy {
   // Host directory mounted read-write at workspace_mount. Empty: a private tmpfs there instead.
   std::filesystem::path workspace;
   std::string workspace_mount = "/workspace";
+  // The workspace mounted read-only (a server granted only reading, such as an MCP server).
+  bool workspace_read_only = false;
   // Host paths mounted read-only at the same path inside (files or directories).
   std::vector<std::filesystem::path> read_only;
   Network network = Network::none;
@@ -73,6 +80,10 @@ struct Policy {
   // Working directory inside; empty: workspace_mount.
   std::string cwd;
   Limits limits;
+  // Version-control and ossa metadata at the top of the workspace (.git, .hg, .svn, .jj,
+  // .ossa), when present at spawn as a directory or file, is mounted read-only inside: a hook or
+  // a `core.fsmonitor` line written there would run as the user on their next `git status`.
+  bool protect_git = true;
   // Run even when Landlock or cgroups are unavailable. Never waives namespaces or seccomp.
   bool allow_degraded = false;
 };
@@ -90,6 +101,7 @@ struct Result {
   bool timed_out = false;         // killed by the wall timeout
   bool out_of_memory = false;     // the memory limit was hit (cgroup OOM kill)
   bool output_truncated = false;  // more output than max_output_bytes (run(), or noted)
+  bool workspace_full = false;    // killed for growing the workspace past workspace_max_bytes
   Usage usage;
   // Shell convention: exit_code, or 128 + signal.
   int status() const { return signal > 0 ? 128 + signal : exit_code; }
@@ -142,6 +154,17 @@ struct Layer {
   bool required = false;  // a missing required layer makes spawn refuse, even when degraded
   std::string detail;     // what was found (ABI version, cgroup path, errno text)
 };
+
+// Disk space a folder takes on its filesystem: allocated blocks, each inode at least 4 KiB
+// (a hard-linked file once), symlinks not followed, other filesystems not entered. Directories
+// nested deeper than kMaxWorkspaceDepth are not entered and set too_deep. Throws Error when the
+// folder cannot be opened.
+inline constexpr std::size_t kMaxWorkspaceDepth = 256;
+struct WorkspaceBytes {
+  std::uint64_t bytes = 0;
+  bool too_deep = false;
+};
+WorkspaceBytes workspace_bytes(const std::filesystem::path& folder);
 
 class Sandbox {
  public:

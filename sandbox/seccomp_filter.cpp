@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "sandbox/child_plan.hpp"
 #include "sandbox/sandbox.hpp"
@@ -53,6 +55,82 @@ void add(scmp_filter_ctx ctx, int nr, unsigned count = 0, const scmp_arg_cmp* ar
   if (rc != 0 && rc != -EEXIST) throw Error("sandbox: seccomp: rule failed: " + std::string(std::strerror(-rc)));
 }
 
+// Every argument rule below compares with a mask, never an exact value: the kernel reads most
+// of these arguments as 32-bit ints (a 16-bit umode_t for modes), so an exact 64-bit comparison
+// is dodged by setting unused high bits, and an exact value misses combinations of flags.
+constexpr scmp_datum_t kLow32 = 0xffffffffULL;
+
+// socket/socketpair families other than AF_UNIX, AF_INET, AF_INET6. The kernel truncates the
+// family to an int, so only the low 32 bits count: each family below 64 is refused by value,
+// anything at or above 64 (including families newer than these headers) by its high bits.
+void deny_socket_families(scmp_filter_ctx ctx) {
+  for (int nr : {SCMP_SYS(socket), SCMP_SYS(socketpair)}) {
+    for (scmp_datum_t family = 0; family < 64; ++family) {
+      if (family == AF_UNIX || family == AF_INET || family == AF_INET6) continue;
+      scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, kLow32, family);
+      add(ctx, nr, 1, &c);
+    }
+    for (scmp_datum_t bit = 64; bit <= 0x80000000ULL; bit <<= 1) {
+      scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, bit, bit);
+      add(ctx, nr, 1, &c);
+    }
+  }
+}
+
+// personality: only the query (0xffffffff) and the default persona (PER_LINUX, 0) pass; any
+// other value (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, in any combination) is refused. The
+// kernel takes the low 32 bits. "All 32 bits equal" cannot be one libseccomp comparison, so:
+// a 32-bit value that is neither all zeros nor all ones has, going round the word, some bit
+// that is set while the next one is clear; one masked rule per adjacent pair catches it.
+void deny_personality_changes(scmp_filter_ctx ctx) {
+  for (unsigned i = 0; i < 32; ++i) {
+    const scmp_datum_t bit = 1ULL << i, next = 1ULL << ((i + 1) % 32);
+    scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, bit | next, bit);
+    add(ctx, SCMP_SYS(personality), 1, &c);
+  }
+}
+
+// Set-user-id / set-group-id bits. The workspace is the user's folder on the host, and files
+// created there by the sandbox's root land owned by the invoking user (or by host root when
+// ossa runs as root without sudo): a set-id bit would make a program the model wrote run with
+// those ids on the host. No mode argument may carry S_ISUID or S_ISGID: chmod family always,
+// open/openat only when they create (O_CREAT, O_TMPFILE; without them the mode is ignored and
+// may hold garbage), creat, mkdir and mknod always. openat2 hides its mode in a struct the
+// filter cannot read: it gets ENOSYS, and libc and runtimes fall back to openat.
+void deny_set_id_modes(scmp_filter_ctx ctx) {
+  struct ModeArg {
+    int nr;
+    unsigned mode_arg;
+    int flags_arg;  // -1: the call always creates (or always applies the mode)
+  };
+  const int fchmodat2 = seccomp_syscall_resolve_name("fchmodat2");
+  std::vector<ModeArg> calls = {
+      {SCMP_SYS(chmod), 1, -1},  {SCMP_SYS(fchmod), 1, -1}, {SCMP_SYS(fchmodat), 2, -1},
+      {SCMP_SYS(creat), 1, -1},  {SCMP_SYS(mkdir), 1, -1},  {SCMP_SYS(mkdirat), 2, -1},
+      {SCMP_SYS(mknod), 1, -1},  {SCMP_SYS(mknodat), 2, -1}, {SCMP_SYS(open), 2, 1},
+      {SCMP_SYS(openat), 3, 2},
+  };
+  // libseccomp 2.5.4 knows fchmodat2 by name; older ones still accept the x86-64 number.
+  calls.push_back({fchmodat2 > 0 ? fchmodat2 : 452, 2, -1});
+  constexpr scmp_datum_t kTmpfile = 020000000;  // __O_TMPFILE (O_TMPFILE also sets O_DIRECTORY)
+  for (const ModeArg& call : calls) {
+    for (scmp_datum_t bit : {static_cast<scmp_datum_t>(S_ISUID), static_cast<scmp_datum_t>(S_ISGID)}) {
+      scmp_arg_cmp mode{call.mode_arg, SCMP_CMP_MASKED_EQ, bit, bit};
+      if (call.flags_arg < 0) {
+        add(ctx, call.nr, 1, &mode);
+        continue;
+      }
+      for (scmp_datum_t creating : {static_cast<scmp_datum_t>(O_CREAT), kTmpfile}) {
+        scmp_arg_cmp both[2] = {
+            {static_cast<unsigned>(call.flags_arg), SCMP_CMP_MASKED_EQ, creating, creating}, mode};
+        add(ctx, call.nr, 2, both);
+      }
+    }
+  }
+  if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0) != 0)
+    throw Error("sandbox: seccomp: openat2 rule failed");
+}
+
 std::vector<sock_filter> build() {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (!ctx) throw Error("sandbox: seccomp: seccomp_init failed");
@@ -85,25 +163,14 @@ std::vector<sock_filter> build() {
     scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, req);
     add(ctx, SCMP_SYS(ioctl), 1, &c);
   }
-  // Sockets: only unix, IPv4 and IPv6 (one rule per other family: libseccomp cannot OR
-  // comparisons of one argument), and never raw or packet sockets.
-  scmp_arg_cmp below_unix = SCMP_A0(SCMP_CMP_LT, AF_UNIX);
-  add(ctx, SCMP_SYS(socket), 1, &below_unix);
-  for (int family = AF_UNIX + 1; family < AF_MAX; ++family) {
-    if (family == AF_INET || family == AF_INET6) continue;
-    scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family));
-    add(ctx, SCMP_SYS(socket), 1, &c);
-    add(ctx, SCMP_SYS(socketpair), 1, &c);
-  }
-  scmp_arg_cmp at_or_above_max = SCMP_A0(SCMP_CMP_GE, AF_MAX);
-  add(ctx, SCMP_SYS(socket), 1, &at_or_above_max);
+  // Sockets: only unix, IPv4 and IPv6, and never raw or packet sockets.
+  deny_socket_families(ctx);
   scmp_arg_cmp raw = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_RAW);
   add(ctx, SCMP_SYS(socket), 1, &raw);
   scmp_arg_cmp packet = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_PACKET);
   add(ctx, SCMP_SYS(socket), 1, &packet);
-  // personality: READ_IMPLIES_EXEC would make every readable mapping executable.
-  scmp_arg_cmp pers_other = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL, 0x0400000UL /*READ_IMPLIES_EXEC*/);
-  add(ctx, SCMP_SYS(personality), 1, &pers_other);
+  deny_personality_changes(ctx);
+  deny_set_id_modes(ctx);
 
   // Export the BPF program through a memfd: libseccomp 2.5 only writes it to a descriptor.
   UniqueFd mem(::memfd_create("ossa-seccomp", MFD_CLOEXEC));

@@ -4,8 +4,8 @@
 //
 //   parent: plan everything -> cgroup -> clone3(user|mnt|pid|net|ipc|uts, pidfd)
 //           -> uid/gid maps -> cgroup join -> (idmapped workspace) -> "go"
-//   child:  fds -> signals -> wait "go" -> ids -> cgroup ns -> mounts + pivot_root
-//           -> hostname -> loopback -> rlimits -> no_new_privs -> landlock -> caps -> seccomp
+//   child:  fds -> signals -> wait "go" -> ids -> hide ossa's traces -> cgroup ns -> mounts
+//           + pivot_root -> hostname -> loopback -> rlimits -> no_new_privs -> landlock -> caps -> seccomp
 //           -> fork the command (setsid, exec) -> reap until it exits -> report status, exit
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -21,6 +21,8 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -137,6 +139,54 @@ int wait_for_go(bool expect_fd) {
   }
 }
 
+// Where ossa's argv and environment strings live (fields 48-51 of /proc/self/stat). Read once:
+// they never move.
+struct HostStrings {
+  std::uintptr_t args_begin = 0, args_end = 0, env_begin = 0, env_end = 0;
+};
+
+HostStrings host_strings() {
+  static const HostStrings found = [] {
+    HostStrings h;
+    int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return h;
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return h;
+    buf[n] = '\0';
+    // The command name (field 2) may hold spaces and parentheses: count from its last ')'.
+    const char* p = std::strrchr(buf, ')');
+    if (!p) return h;
+    unsigned long long v[4] = {};
+    int field = 2;
+    for (++p; *p && field < 51;) {
+      while (*p == ' ') ++p;
+      ++field;
+      char* end = nullptr;
+      unsigned long long x = std::strtoull(p, &end, 10);
+      if (field >= 48) v[field - 48] = x;
+      p = end && end != p ? end : p + 1;
+      while (*p && *p != ' ') ++p;
+    }
+    if (field == 51 && v[0] < v[1] && v[2] < v[3]) h = {v[0], v[1], v[2], v[3]};
+    return h;
+  }();
+  return found;
+}
+
+// The sandbox's init is a copy of ossa that never execs: left alone, /proc/1/cmdline would show
+// ossa's host command line and /proc/1/mem, /proc/1/environ ossa's memory and environment to
+// the command (same uid when ossa is not root). Non-dumpable closes the ptrace-checked files;
+// zeroing the strings (this copy's pages only) empties cmdline, which /proc shows to anyone.
+void hide_host_process(const ChildPlan& plan) {
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (plan.host_args_end > plan.host_args_begin)
+    std::memset(reinterpret_cast<void*>(plan.host_args_begin), 0, plan.host_args_end - plan.host_args_begin);
+  if (plan.host_env_end > plan.host_env_begin)
+    std::memset(reinterpret_cast<void*>(plan.host_env_begin), 0, plan.host_env_end - plan.host_env_begin);
+}
+
 [[noreturn]] void child_main(const ChildPlan& plan, const std::array<int, 6>& fds) {
   // Dies with the thread that spawned it; the parent may already be gone, in which case the
   // "go" read below fails and we exit.
@@ -147,6 +197,7 @@ int wait_for_go(bool expect_fd) {
   apply_user_namespace(plan);
   // Changing credentials cleared the parent-death signal: set it again.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  hide_host_process(plan);
   // After joining the cgroup, so that the cgroup namespace is rooted at the sandbox's own.
   if (::unshare(CLONE_NEWCGROUP) != 0) child_fail("cgroup namespace: unshare", errno);
   apply_mounts(plan, workspace_fd);
@@ -221,6 +272,11 @@ std::unique_ptr<Process> Sandbox::spawn(boost::asio::io_context& io, const Polic
   const IdMapping ids = choose_id_mapping();
   plan_mounts(policy, ids.caller_is_root && !policy.workspace.empty(), plan);
   plan.seccomp_program = seccomp_program();
+  const HostStrings strings = host_strings();
+  plan.host_args_begin = strings.args_begin;
+  plan.host_args_end = strings.args_end;
+  plan.host_env_begin = strings.env_begin;
+  plan.host_env_end = strings.env_end;
   plan.cap_last = last_capability();
   const int abi = landlock_abi();
   if (abi <= 0 && !policy.allow_degraded)
@@ -236,7 +292,21 @@ std::unique_ptr<Process> Sandbox::spawn(boost::asio::io_context& io, const Polic
                   " controller (use allow_degraded to rely on rlimits only)");
   }
   if (want_memory || want_pids) cgroup = Cgroup::create(policy.limits);
-  plan_rlimits(policy, cgroup && cgroup->limits_memory(), cgroup && cgroup->limits_pids(), plan);
+  // The workspace budget: measured before the program can write anything.
+  const bool budget = policy.limits.workspace_max_bytes && !policy.workspace.empty() && !policy.workspace_read_only;
+  std::uint64_t workspace_room = 0;
+  if (budget) {
+    const WorkspaceBytes held = workspace_bytes(policy.workspace);
+    if (held.too_deep)
+      throw Error("sandbox: the workspace nests directories deeper than " + std::to_string(kMaxWorkspaceDepth) +
+                  " levels, too deep to keep to its byte budget");
+    if (held.bytes >= policy.limits.workspace_max_bytes)
+      throw Error("sandbox: the workspace holds " + std::to_string(held.bytes >> 20) +
+                  " MiB, at or past its budget of " + std::to_string(policy.limits.workspace_max_bytes >> 20) +
+                  " MiB: remove files from it before running more code");
+    workspace_room = policy.limits.workspace_max_bytes - held.bytes;
+  }
+  plan_rlimits(policy, cgroup && cgroup->limits_memory(), cgroup && cgroup->limits_pids(), workspace_room, plan);
 
   Pipe in = make_pipe(), out = make_pipe(), err = make_pipe(), error = make_pipe(),
        status = make_pipe();
@@ -321,6 +391,13 @@ std::unique_ptr<Process> Sandbox::spawn(boost::asio::io_context& io, const Polic
   state->stdout_pipe.assign(out.read.release());
   state->stderr_pipe.assign(err.read.release());
   state->arm_timeout(policy.limits.wall_timeout);
+  if (budget) {
+    int watch_fd = ::fcntl(state->pidfd.get(), F_DUPFD_CLOEXEC, 3);
+    // Throwing here destroys the state, which kills and reaps the tree.
+    if (watch_fd < 0) throw Error(std::string("sandbox: workspace budget: dup: ") + std::strerror(errno));
+    state->workspace_watch = std::make_unique<WorkspaceWatch>(policy.workspace, policy.limits.workspace_max_bytes,
+                                                             UniqueFd(watch_fd));
+  }
   return std::make_unique<Process>(std::move(state));
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -27,9 +28,30 @@ void write_proc_file(pid_t pid, const char* name, const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+// A positive decimal id from the environment, or -1.
+long long id_from_env(const char* name) {
+  const char* text = std::getenv(name);
+  if (!text || !*text) return -1;
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(text, &end, 10);
+  if (errno != 0 || *end != '\0' || v <= 0 || v >= 0xffffffffLL) return -1;
+  return v;
+}
+
+}  // namespace
+
 IdMapping choose_id_mapping() {
-  if (::geteuid() == 0) return IdMapping{kSandboxHostId, kSandboxHostId, true};
-  return IdMapping{::geteuid(), ::getegid(), false};
+  if (::geteuid() != 0) return IdMapping{::geteuid(), ::getegid(), false};
+  // Root via sudo: the sandbox acts as the user who ran sudo, so what it writes in their folder
+  // is theirs, never host root's (a root-owned file there is one chmod away from a set-uid root
+  // binary, and the user cannot even delete it).
+  const long long uid = id_from_env("SUDO_UID"), gid = id_from_env("SUDO_GID");
+  if (uid > 0 && gid > 0)
+    return IdMapping{static_cast<uid_t>(uid), static_cast<gid_t>(gid), false};
+  return IdMapping{kSandboxHostId, kSandboxHostId, true};
 }
 
 void write_id_maps(pid_t pid, const IdMapping& ids) {

@@ -7,12 +7,13 @@ namespace ossa::sandbox {
 struct IdMapping {
   uid_t host_uid;
   gid_t host_gid;
-  bool caller_is_root;  // then host ids are a dedicated unprivileged pair, never 0
+  bool caller_is_root;  // root without sudo: host ids are a dedicated unprivileged pair, never 0
 };
 
-// Host uid/gid 0 never appear in the sandbox: as root the sandbox gets kSandboxHostId
-// (RLIMIT_NPROC is not enforced for host uid 0, and the code must never hold host root);
-// otherwise the caller's own ids.
+// Host uid/gid 0 never appear in the sandbox: as root via sudo (SUDO_UID/SUDO_GID set) the
+// sandbox gets the invoking user's ids, like an unprivileged caller; as plain root it gets
+// kSandboxHostId (RLIMIT_NPROC is not enforced for host uid 0, and the code must never hold
+// host root) with an idmapped workspace; otherwise the caller's own ids.
 inline constexpr uid_t kSandboxHostId = 1000000;
 IdMapping choose_id_mapping();
 

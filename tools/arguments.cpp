@@ -1,19 +1,16 @@
 #include "tools/arguments.hpp"
 
+#include <algorithm>
 #include <optional>
+
+#include "schemas/json_depth.hpp"
+#include "tools/text.hpp"
 
 namespace ossa::tools {
 namespace {
 
 using json = nlohmann::ordered_json;
 
-std::string_view trim(std::string_view s) {
-  const char* ws = " \t\r\n";
-  auto b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(ws);
-  return s.substr(b, e - b + 1);
-}
 
 std::optional<json> try_parse(std::string_view text) {
   json v = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
@@ -27,7 +24,7 @@ std::optional<std::string_view> strip_fence(std::string_view s) {
     return std::nullopt;
   auto nl = s.find('\n');
   if (nl == std::string_view::npos || nl >= s.size() - 3) return std::nullopt;
-  return trim(s.substr(nl + 1, s.size() - 3 - nl - 1));
+  return trim_ascii(s.substr(nl + 1, s.size() - 3 - nl - 1));
 }
 
 // One level of backslash escaping removed: \" -> ", \\ -> \, \n \t \r \/ kept as the two
@@ -82,11 +79,38 @@ ParsedArguments accept(json v, std::string repair) {
   return r;
 }
 
+// How deeply brackets nest in `text`, outside strings; stops counting past `limit`. Read from
+// the text, before parsing: a value nested thousands deep is refused before anything (a copy,
+// a validator) walks it recursively.
+std::size_t bracket_depth(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') deepest = std::max(deepest, ++depth);
+    else if ((c == '}' || c == ']') && depth > 0) --depth;
+    if (deepest > limit) break;
+  }
+  return deepest;
+}
+
 }  // namespace
 
 ParsedArguments parse_arguments(std::string_view body) {
-  std::string_view text = trim(body);
+  std::string_view text = trim_ascii(body);
   if (text.empty()) return accept(json::object(), "");
+  if (bracket_depth(text, schemas::kMaxJsonDepth) > schemas::kMaxJsonDepth) {
+    ParsedArguments p;
+    p.error = "the arguments nest deeper than " + std::to_string(schemas::kMaxJsonDepth) +
+              " levels";
+    return p;
+  }
   std::string repair;
   if (auto inner = strip_fence(text)) {
     text = *inner;
@@ -97,7 +121,7 @@ ParsedArguments parse_arguments(std::string_view body) {
 
   if (auto v = try_parse(text)) {
     if (v->is_string()) {
-      if (auto inner = try_parse(trim(v->get_ref<const std::string&>())); inner && inner->is_object())
+      if (auto inner = try_parse(trim_ascii(v->get_ref<const std::string&>())); inner && inner->is_object())
         return accept(std::move(*inner), with("double-encoded"));
     }
     return accept(std::move(*v), repair);
@@ -126,7 +150,7 @@ ParsedArguments parse_arguments(std::string_view body) {
 }
 
 std::string unwrap_text_body(std::string_view body, std::initializer_list<std::string_view> keys) {
-  std::string_view text = trim(body);
+  std::string_view text = trim_ascii(body);
   if (text.empty() || (text.front() != '{' && text.front() != '"')) return std::string(body);
   auto v = try_parse(text);
   if (!v) return std::string(body);

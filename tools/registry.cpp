@@ -4,26 +4,21 @@
 #include <map>
 #include <stdexcept>
 
+#include "schemas/json_depth.hpp"
 #include "tools/arguments.hpp"
 #include "tools/schema_validator.hpp"
+#include "tools/text.hpp"
 
 namespace ossa::tools {
 namespace {
 
 using json = Json;
 
-std::string_view trim(std::string_view s) {
-  const char* ws = " \t\r\n";
-  auto b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(ws);
-  return s.substr(b, e - b + 1);
-}
 
 // What the model wrote may carry the content type after the recipient
 // ("functions.f <|constrain|>json", "python code"): the recipient ends at the first space or '<'.
 std::string_view recipient_word(std::string_view s) {
-  s = trim(s);
+  s = trim_ascii(s);
   auto end = s.find_first_of(" \t\r\n<");
   return end == std::string_view::npos ? s : s.substr(0, end);
 }
@@ -90,6 +85,10 @@ void Registry::add(std::shared_ptr<Tool> tool) {
   std::string recipient = s.recipient();
   if (impl_->tools.count(recipient))
     throw std::invalid_argument("tool `" + recipient + "` is already registered");
+  // The schema compiler and the renderer walk the schema recursively: bound it first.
+  if (schemas::json_depth(s.parameters) > schemas::kMaxJsonDepth)
+    throw std::invalid_argument("tool `" + recipient + "`: parameters: the schema nests deeper than " +
+                                std::to_string(schemas::kMaxJsonDepth) + " levels");
   Impl::Entry entry{tool, nullptr};
   if (s.body == BodyKind::json && !s.parameters.is_null()) {
     try {

@@ -14,8 +14,9 @@ class ShellTool final : public Tool {
     spec_.ns = "functions";
     spec_.name = "shell";
     spec_.description =
-        "Runs a command in the workspace (mounted at /workspace, the working directory) inside "
-        "a sandbox without network access, and returns its exit code, stdout and stderr.";
+        std::string("Runs a command in the workspace (the drive at '") + kWorkspaceMount +
+        "', the working directory) inside a sandbox without network access, and returns its "
+        "exit code, stdout and stderr.";
     spec_.parameters = Json::parse(R"({
       "type": "object",
       "properties": {
@@ -33,14 +34,15 @@ class ShellTool final : public Tool {
 
   boost::asio::awaitable<ToolResult> invoke(const ToolCall& call, ToolContext& ctx) override {
     std::vector<std::string> argv = call.arguments.at("command").get<std::vector<std::string>>();
-    sandbox::Policy policy = exec_policy(ctx, "/workspace");
+    sandbox::Policy policy = exec_policy(ctx);
     if (call.arguments.contains("workdir")) {
       std::filesystem::path wd =
           std::filesystem::path(call.arguments["workdir"].get<std::string>()).lexically_normal();
-      if (wd.is_absolute()) wd = wd.lexically_relative("/workspace");
+      if (wd.is_absolute()) wd = wd.lexically_relative(kWorkspaceMount);
       if (wd.empty() || *wd.begin() == "..")
-        co_return ToolResult::failure("`workdir` must be a folder inside the workspace (/workspace).");
-      if (wd != ".") policy.cwd = "/workspace/" + wd.generic_string();
+        co_return ToolResult::failure(std::string("`workdir` must be a folder inside the workspace (") +
+                                      kWorkspaceMount + ").");
+      if (wd != ".") policy.cwd = std::string(kWorkspaceMount) + "/" + wd.generic_string();
     }
     if (call.arguments.contains("timeout_ms")) {
       auto ms = std::chrono::milliseconds(
@@ -56,7 +58,7 @@ class ShellTool final : public Tool {
     std::ostringstream text;
     text.setf(std::ios::fixed);
     text.precision(2);
-    if (r.exit_code >= 0 && !r.timed_out) text << "Exit code: " << r.exit_code << "\n";
+    if (r.exit_code >= 0 && !r.timed_out && !r.workspace_full) text << "Exit code: " << r.exit_code << "\n";
     else text << "The command " << describe_exit(r, policy) << ".\n";
     text << "Wall time: " << r.usage.wall.count() / 1e6 << " s\n";
     text << "Output:\n" << with_drop_marker(run.out);
@@ -64,9 +66,10 @@ class ShellTool final : public Tool {
                                     << "Stderr:\n" << with_drop_marker(run.err);
     Json meta{{"exit_code", r.exit_code},       {"signal", r.signal},
               {"timed_out", r.timed_out},       {"out_of_memory", r.out_of_memory},
+              {"workspace_full", r.workspace_full},
               {"wall_ms", r.usage.wall.count() / 1000.0},
               {"stdout_bytes_dropped", run.out.dropped}, {"stderr_bytes_dropped", run.err.dropped}};
-    bool failed = r.timed_out || r.out_of_memory || (r.exit_code < 0 && r.signal > 0);
+    bool failed = r.timed_out || r.out_of_memory || r.workspace_full || (r.exit_code < 0 && r.signal > 0);
     co_return failed ? ToolResult::failure(text.str(), meta) : ToolResult::success(text.str(), meta);
   }
 

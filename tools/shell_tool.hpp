@@ -1,5 +1,5 @@
 #pragma once
-// functions.shell: runs a command in the workspace sandbox (workspace at /workspace, the
+// functions.shell: runs a command in the workspace sandbox (workspace at /mnt/data, the
 // working directory; no network) and reports exit code, stdout, stderr and wall time. Arguments
 // follow the Codex shell tool the gpt-oss models know: {"command": ["bash", "-lc", "ls"],
 // "workdir": "sub/dir", "timeout_ms": 10000}.

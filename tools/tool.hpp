@@ -117,10 +117,18 @@ struct ExecLimits {
   int max_processes = 256;
   std::size_t max_output_bytes = 64 * 1024;  // what the model is shown at most
   std::size_t max_file_mib = 1024;           // largest file the code may write
+  // How much sandboxed code may grow the workspace, over its size when this process first ran
+  // sandboxed code in it (0: no budget).
+  std::size_t workspace_write_mib = 1024;
   // Run when Landlock or cgroups are unavailable, on namespaces, seccomp and rlimits alone
   // (`[sandbox] policy = "degraded"`). Never waives namespaces or seccomp.
   bool allow_degraded = false;
 };
+
+// Where the workspace is inside the sandbox, for every tool that runs code there (python,
+// shell, command tools): one path, the one gpt-oss's python tool was trained with, and the one
+// every tool's description names.
+inline constexpr const char* kWorkspaceMount = "/mnt/data";
 
 // Where and with what a call runs. Owned by the caller (the runtime's session, `ossa tools
 // call`, a test); must outlive the invoke() awaitable.
@@ -129,6 +137,8 @@ struct ToolContext {
   std::filesystem::path workspace;  // the folder tools act in; /mnt/data inside the sandbox
   ToolSession* session = nullptr;   // null: stateful tools keep state for this call only
   ExecLimits limits;
+  // Sandboxed code sees .git (and .hg, .svn, .jj, .ossa) of the workspace read-only.
+  bool protect_git = true;
   // The secrets `${NAME}` in HTTP headers may use (declared in the configuration, each bound
   // to its hosts; never shown to the model). Null: none declared.
   std::shared_ptr<const Secrets> secrets;

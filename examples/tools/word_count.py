@@ -1,12 +1,12 @@
 """Command tool behind word_count.json: reads the arguments as JSON on stdin, counts lines,
-words and characters of a workspace file (the workspace is /workspace in the sandbox)."""
+words and characters of a workspace file (the workspace is /mnt/data in the sandbox)."""
 import json
 import os
 import sys
 
 args = json.load(sys.stdin)
-path = os.path.normpath(os.path.join("/workspace", args["path"]))
-if not path.startswith("/workspace/"):
+path = os.path.normpath(os.path.join("/mnt/data", args["path"]))
+if not path.startswith("/mnt/data/"):
     sys.exit("path must stay inside the workspace")
 try:
     text = open(path, encoding="utf-8", errors="replace").read()

@@ -1,7 +1,7 @@
 #pragma once
 // Shared body of the AVX2 and AVX-512 kernels, written once over a vector-traits type V.
-// Included ONLY by matmul_avx2.cpp / matmul_avx512.cpp, inside an anonymous namespace of their
-// own, so each instantiation is compiled with that file's -m flags and has internal linkage
+// Included ONLY by matmul_simd.cpp (compiled once per ISA), inside its anonymous namespace, so
+// each instantiation is compiled with that object's -m flags and has internal linkage
 // (no inline function compiled with AVX can leak into code that runs on older CPUs). For the
 // same reason this file uses no standard-library templates, only malloc/free.
 //
@@ -21,12 +21,6 @@
 #include <cstdint>
 #include <cstdlib>
 
-inline float simd_bf16_to_f32(uint16_t v) {
-  uint32_t bits = static_cast<uint32_t>(v) << 16;
-  float f;
-  __builtin_memcpy(&f, &bits, sizeof f);
-  return f;
-}
 
 // 2^(s-127) built from its bit pattern (s = 0 is the subnormal 2^-127, s = 255 is +inf, as
 // std::ldexp in the scalar reference gives).
@@ -56,10 +50,10 @@ void bf16_rows(const float* x, std::size_t K, std::size_t k0, std::size_t k1, co
         a1[i] = V::fma(w1, V::loadu(x + i * K + k + W), a1[i]);
       }
     }
-    const float b = bias ? simd_bf16_to_f32(bias[n]) : 0.0f;
+    const float b = bias ? simd_bf16(bias[n]) : 0.0f;
     for (std::size_t i = 0; i < TB; ++i) {
       float s = V::reduce(V::add(a0[i], a1[i]));
-      for (std::size_t kk = k; kk < k1; ++kk) s += x[i * K + kk] * simd_bf16_to_f32(row[kk]);
+      for (std::size_t kk = k; kk < k1; ++kk) s += x[i * K + kk] * simd_bf16(row[kk]);
       y[i * ldy + n] = k0 == 0 ? s + b : y[i * ldy + n] + s;
     }
   }
@@ -88,7 +82,7 @@ void mxfp4_rows(const float* xp, std::size_t K, std::size_t k0, std::size_t k1, 
         }
       }
     }
-    const float b = bias ? simd_bf16_to_f32(bias[n]) : 0.0f;
+    const float b = bias ? simd_bf16(bias[n]) : 0.0f;
     for (std::size_t i = 0; i < TB; ++i) {
       const float s = V::reduce(V::add(a0[i], a1[i]));
       y[i * ldy + n] = k0 == 0 ? s + b : y[i * ldy + n] + s;

@@ -55,7 +55,8 @@ ossa::sandbox::Policy make_policy(const Options& o) {
   }
   if (o.net != "none") throw UsageError("--net: only 'none' is supported");
   if (!(o.timeout_s >= 0) || o.timeout_s > 86400) throw UsageError("--timeout: 0..86400 seconds");
-  if (!(o.memory_mib >= 0) || o.memory_mib > (1 << 24)) throw UsageError("--memory: bad size");
+  if (!(o.memory_mib == 0 || (o.memory_mib >= 16 && o.memory_mib <= (1 << 24))))
+    throw UsageError("--memory: 0 (no limit) or 16..16777216 MiB, as [sandbox] memory_mib");
   p.limits.wall_timeout = std::chrono::milliseconds(static_cast<long long>(std::llround(o.timeout_s * 1000)));
   p.limits.cpu_seconds = static_cast<unsigned>(std::ceil(o.timeout_s));
   p.limits.memory_bytes = static_cast<std::uint64_t>(o.memory_mib * 1024 * 1024);

@@ -36,7 +36,11 @@ ossa::cli::Run setup(CLI::App& cmd) {
                  "o200k ranks (.tiktoken) or Hugging Face tokenizer.json (default: built in)");
   cmd.add_flag("--allow-special", opts->allow_special,
                "Encode special-token text such as <|start|> as the special token");
-  cmd.add_flag("--decode", opts->decode, "Read a JSON id array and print its text instead");
+  cmd.add_flag("--decode", opts->decode,
+               "Read a JSON id array and print its text instead: the raw bytes, not JSON, so "
+               "that text -> ids -> text round-trips exactly");
+  cmd.footer("Output: a JSON array of ids; with --decode the decoded text as raw bytes (the one "
+             "ossa output that is not JSON).");
   return [opts] {
     auto tok = load_tokenizer(opts->tokenizer);
     const std::string input(std::istreambuf_iterator<char>(std::cin), {});

@@ -23,6 +23,19 @@ int usage_error(const std::string& message) {
   std::fprintf(stderr, "ossa: error: %s (see ossa --help)\n", message.c_str());
   return 2;
 }
+// The first word left over after parsing that no (sub)command took: a misspelt command.
+// CLI11 stops at --help before it reports extra arguments, so they are looked for here.
+std::string first_unknown_word(const CLI::App& app) {
+  for (const CLI::App* level = &app; level;) {
+    for (const std::string& w : level->remaining())
+      if (!w.empty() && w[0] != '-') return w;
+    const CLI::App* next = nullptr;
+    for (const CLI::App* sub : level->get_subcommands())
+      if (sub->parsed()) next = sub;
+    level = next;
+  }
+  return {};
+}
 }  // namespace
 
 Registration::Registration(const char* name, const char* description, Setup setup) {
@@ -64,6 +77,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
+    // `ossa no-such-command --help`: help is asked for something that does not exist; a script
+    // checking for a command must not get exit 0 and the top-level help.
+    if (std::string bad = first_unknown_word(app); !bad.empty())
+      return usage_error("unknown command `" + bad + "`");
     std::fputs(app.help().c_str(), stdout);
     return 0;
   } catch (const CLI::CallForAllHelp&) {
@@ -89,7 +106,7 @@ int main(int argc, char** argv) {
     } catch (const UsageError& e) {
       return usage_error(e.what());
     } catch (const std::exception& e) {
-      log::error(e.what());
+      log::error(log::describe(e));
       return 1;
     }
   }

@@ -10,8 +10,8 @@
 namespace ossa::cli {
 
 inline std::shared_ptr<const engine::Model> load_model(const std::filesystem::path& dir,
-                                                       unsigned threads) {
-  auto model = engine::Model::load(dir, {threads});
+                                                       unsigned threads, std::uint64_t kv_memory_bytes = 0) {
+  auto model = engine::Model::load(dir, {threads, kv_memory_bytes});
   if (threads > model->threads())
     log::warn("--threads ", threads, " is more than the ", model->threads(),
               " usable cores; using ", model->threads());

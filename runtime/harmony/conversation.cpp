@@ -1,5 +1,7 @@
 #include "runtime/harmony/conversation.hpp"
 
+#include "schemas/json_depth.hpp"
+
 namespace ossa::harmony {
 
 std::string_view to_string(Role role) {
@@ -192,6 +194,9 @@ Json opt(const std::optional<T>& v) {
 
 }  // namespace
 
+// A message's own levels (content, tools, namespaces) above a tool's parameters schema.
+constexpr std::size_t kMaxMessageDepth = schemas::kMaxJsonDepth + 8;
+
 Result<ToolDescription> tool_description_from_json(const Json& json) {
   if (!json.is_object()) return Error{"a tool must be an object"};
   ToolDescription t;
@@ -201,7 +206,12 @@ Result<ToolDescription> tool_description_from_json(const Json& json) {
   t.name = name->get<std::string>();
   std::string err;
   if (!opt_string(json, "description", t.description, err)) return Error{t.name + ": " + err};
-  if (auto p = json.find("parameters"); p != json.end() && !p->is_null()) t.parameters = *p;
+  if (auto p = json.find("parameters"); p != json.end() && !p->is_null()) {
+    if (schemas::json_depth(*p) > schemas::kMaxJsonDepth)
+      return Error{t.name + ": the parameters schema nests deeper than " +
+                   std::to_string(schemas::kMaxJsonDepth) + " levels"};
+    t.parameters = *p;
+  }
   return t;
 }
 
@@ -226,6 +236,9 @@ Result<ToolNamespace> tool_namespace_from_json(const Json& json) {
 
 Result<Message> message_from_json(const Json& json) {
   if (!json.is_object()) return Error{"a message must be an object"};
+  // Checked before anything copies or walks it recursively.
+  if (schemas::json_depth(json, kMaxMessageDepth) > kMaxMessageDepth)
+    return Error{"the message nests deeper than " + std::to_string(kMaxMessageDepth) + " levels"};
   Message m;
   auto role = json.find("role");
   if (role == json.end() || !role->is_string()) return Error{"a message needs a string \"role\""};
@@ -253,6 +266,9 @@ Result<Message> message_from_json(const Json& json) {
 }
 
 Result<Conversation> conversation_from_json(const Json& json) {
+  if (schemas::json_depth(json, kMaxMessageDepth + 2) > kMaxMessageDepth + 2)
+    return Error{"the conversation nests deeper than " + std::to_string(kMaxMessageDepth + 2) +
+                 " levels"};
   const Json* list = &json;
   if (json.is_object()) {
     auto it = json.find("messages");

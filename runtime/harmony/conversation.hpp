@@ -122,9 +122,4 @@ Result<ToolDescription> tool_description_from_json(const Json& json);
 Json to_json(const Message& message);
 Json to_json(const Conversation& conversation);
 
-// The built-in tool namespaces declared in the system message (text identical to the
-// reference library's).
-ToolNamespace browser_namespace();
-ToolNamespace python_namespace();
-
 }  // namespace ossa::harmony

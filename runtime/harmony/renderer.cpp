@@ -1,6 +1,8 @@
 #include "runtime/harmony/renderer.hpp"
 
+#include "runtime/harmony/join.hpp"
 #include "runtime/harmony/typescript.hpp"
+#include "schemas/json_depth.hpp"
 
 namespace ossa::harmony {
 namespace {
@@ -19,14 +21,6 @@ std::vector<std::string_view> lines(std::string_view s) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& parts, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i) out += sep;
-    out += parts[i];
-  }
-  return out;
-}
 
 constexpr std::string_view kConstrain = "<|constrain|>";
 
@@ -45,9 +39,12 @@ std::string render_tools_section(const ToolNamespaces& namespaces) {
       for (const auto& tool : ns.tools) {
         if (tool.description)
           for (auto line : lines(*tool.description)) block.push_back("// " + std::string(line));
-        if (tool.parameters)
-          block.push_back("type " + tool.name + " = (_: " + schema_to_typescript(*tool.parameters) +
+        if (tool.parameters) {
+          // Deep schemas were refused by render_message before anything was emitted.
+          auto ts = schema_to_typescript(*tool.parameters);
+          block.push_back("type " + tool.name + " = (_: " + (ts ? *ts : std::string("any")) +
                           ") => any;\n");
+        }
         else
           block.push_back("type " + tool.name + " = () => any;\n");
       }
@@ -88,6 +85,16 @@ std::string render_developer_body(const DeveloperContent& d) {
   return join(sections, "\n\n");
 }
 
+// A tool whose parameters cannot be rendered (nested too deeply), named.
+std::optional<std::string> unrenderable_tool(const ToolNamespaces& namespaces) {
+  for (const auto& [key, ns] : namespaces)
+    for (const auto& tool : ns.tools)
+      if (tool.parameters && schemas::json_depth(*tool.parameters) > schemas::kMaxJsonDepth)
+        return ns.name + "." + tool.name + ": the parameters schema nests deeper than " +
+               std::to_string(schemas::kMaxJsonDepth) + " levels";
+  return std::nullopt;
+}
+
 bool has_function_tools(const Conversation& conv) {
   for (const auto& m : conv.messages)
     for (const auto& c : m.content)
@@ -109,6 +116,11 @@ Result<bool> Renderer::render_message(const Message& m, bool function_tools,
     if (std::holds_alternative<DeveloperContent>(c) && m.role != Role::Developer)
       return Error{"DeveloperContent may only appear in developer messages, found in " +
                    std::string(to_string(m.role))};
+    const ToolNamespaces* tools = nullptr;
+    if (const auto* sc = std::get_if<SystemContent>(&c)) tools = &sc->tools;
+    if (const auto* dc = std::get_if<DeveloperContent>(&c)) tools = &dc->tools;
+    if (tools)
+      if (auto bad = unrenderable_tool(*tools)) return Error{"tool " + *bad};
   }
   const Tokenizer& tok = *tok_;
   out.push_back(tokens::kStart);

@@ -78,6 +78,10 @@ void StreamParser::complete_message(std::optional<TokenId> stop) {
   m.content.assign(1, TextContent{content_});
   messages_.push_back(m);
   events_.push_back({ParserEvent::Kind::MessageDone, std::move(m), {}, {}, stop});
+  reset_message();
+}
+
+void StreamParser::reset_message() {
   state_ = ParserState::ExpectStart;
   current_ = {};
   channel_.reset();
@@ -189,17 +193,9 @@ void StreamParser::broken(std::string why, Message partial) {
                 std::nullopt};
   issues_.push_back(std::move(issue));
   events_.push_back(std::move(e));
-  message_tokens_.clear();
   header_tokens_.clear();
-  current_ = {};
-  channel_.reset();
-  recipient_.reset();
-  content_type_.reset();
-  content_.clear();
-  pending_bytes_.clear();
-  undecodable_.clear();
   skipping_ = false;
-  state_ = ParserState::ExpectStart;
+  reset_message();
 }
 
 void StreamParser::push_tolerant(TokenId token) {

@@ -102,6 +102,8 @@ class StreamParser {
   void append_reference(TokenId token);
   void append_tolerant(TokenId token);
   void complete_message(std::optional<TokenId> stop);
+  // Back to ExpectStart with no message in progress (after a message or a broken stretch).
+  void reset_message();
   void broken(std::string why, Message partial = {});
   void start_header();
   std::string raw_text() const;

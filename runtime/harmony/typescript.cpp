@@ -2,6 +2,9 @@
 
 #include <vector>
 
+#include "runtime/harmony/join.hpp"
+#include "schemas/json_depth.hpp"
+
 namespace ossa::harmony {
 namespace {
 
@@ -36,19 +39,14 @@ std::string default_comment(const Json& node, const Json& def) {
   return "default: " + def.dump();
 }
 
-std::string with_null(std::string type, const Json& node) {
-  if (nullable(node) && type.find("null") == std::string::npos) type += " | null";
-  return type;
+// Appends " | null" to the type just written at out[from..] when the schema is nullable and
+// the type does not say null already.
+void with_null(std::string& out, std::size_t from, const Json& node) {
+  if (nullable(node) && out.find("null", from) == std::string::npos) out += " | null";
 }
 
-std::string join(const std::vector<std::string>& parts, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i) out += sep;
-    out += parts[i];
-  }
-  return out;
-}
+void render(const Json& schema, const std::string& indent, std::string& out);
+
 
 void render_object(const Json& schema, const std::string& indent, std::string& out) {
   if (const std::string* d = get_string(schema, "description")) out += indent + "// " + *d + "\n";
@@ -86,7 +84,10 @@ void render_object(const Json& schema, const std::string& indent, std::string& o
         out += indent + key + opt_mark + ":\n";
         for (size_t i = 0; i < one_of->size(); ++i) {
           const Json& variant = (*one_of)[i];
-          out += indent + " | " + with_null(schema_to_typescript(variant, indent + "   "), variant);
+          out += indent + " | ";
+          const std::size_t from = out.size();
+          render(variant, indent + "   ", out);
+          with_null(out, from, variant);
           std::vector<std::string> comments;
           if (!(i == 0 && desc_above)) {
             const std::string* vd = get_string(variant, "description");
@@ -99,8 +100,11 @@ void render_object(const Json& schema, const std::string& indent, std::string& o
         out += indent + ",\n";
         continue;
       }
-      out += indent + key + opt_mark + ": " +
-             with_null(schema_to_typescript(val, indent + "    "), val) + ",";
+      out += indent + key + opt_mark + ": ";
+      const std::size_t from = out.size();
+      render(val, indent + "    ", out);
+      with_null(out, from, val);
+      out += ",";
       if (!one_of)
         if (const Json* def = get(val, "default")) out += " // " + default_comment(val, *def);
       out += "\n";
@@ -109,52 +113,83 @@ void render_object(const Json& schema, const std::string& indent, std::string& o
   out += indent + "}";
 }
 
-}  // namespace
-
-std::string schema_to_typescript(const Json& schema, const std::string& indent) {
+// Written into `out`, never returned and concatenated: a child's text is not copied once per
+// level above it.
+void render(const Json& schema, const std::string& indent, std::string& out) {
   if (const Json* one_of = get(schema, "oneOf"); one_of && one_of->is_array()) {
-    std::string out;
     for (const auto& variant : *one_of) {
-      out += "\n" + indent + " | " + with_null(schema_to_typescript(variant, indent + "   "), variant);
+      out += "\n" + indent + " | ";
+      const std::size_t from = out.size();
+      render(variant, indent + "   ", out);
+      with_null(out, from, variant);
       std::vector<std::string> comments;
       if (const std::string* d = get_string(variant, "description")) comments.push_back(*d);
       if (const Json* def = get(variant, "default")) comments.push_back(default_comment(variant, *def));
       if (!comments.empty()) out += " // " + join(comments, " ");
     }
-    return out;
+    return;
   }
   const Json* type = get(schema, "type");
   if (type && type->is_array()) {
     std::vector<std::string> names;
     for (const auto& t : *type)
       if (t.is_string()) names.push_back(t == "integer" ? "number" : t.get<std::string>());
-    if (!names.empty()) return join(names, " | ");
+    if (!names.empty()) {
+      out += join(names, " | ");
+      return;
+    }
   }
   if (type && type->is_string()) {
     const std::string& t = type->get_ref<const std::string&>();
     if (t == "object") {
-      std::string out;
       render_object(schema, indent, out);
-      return out;
+      return;
     }
     if (t == "string") {
       if (const Json* e = get(schema, "enum"); e && e->is_array()) {
         std::vector<std::string> values;
         for (const auto& v : *e)
           if (v.is_string()) values.push_back("\"" + v.get<std::string>() + "\"");
-        if (!values.empty()) return join(values, " | ");
+        if (!values.empty()) {
+          out += join(values, " | ");
+          return;
+        }
       }
-      return "string";
+      out += "string";
+      return;
     }
-    if (t == "number" || t == "integer") return "number";
-    if (t == "boolean") return "boolean";
+    if (t == "number" || t == "integer") {
+      out += "number";
+      return;
+    }
+    if (t == "boolean") {
+      out += "boolean";
+      return;
+    }
     if (t == "array") {
-      if (const Json* items = get(schema, "items")) return schema_to_typescript(*items, indent) + "[]";
-      return "Array<any>";
+      if (const Json* items = get(schema, "items")) {
+        render(*items, indent, out);
+        out += "[]";
+        return;
+      }
+      out += "Array<any>";
+      return;
     }
-    return "any";
   }
-  return "any";
+  out += "any";
+}
+
+}  // namespace
+
+Result<std::string> schema_to_typescript(const Json& schema, const std::string& indent) {
+  // The walk below recurses once per level: bound it first (a hostile schema nested thousands
+  // deep would overflow the stack).
+  if (schemas::json_depth(schema) > schemas::kMaxJsonDepth)
+    return Error{"the parameters schema nests deeper than " +
+                 std::to_string(schemas::kMaxJsonDepth) + " levels"};
+  std::string out;
+  render(schema, indent, out);
+  return out;
 }
 
 }  // namespace ossa::harmony

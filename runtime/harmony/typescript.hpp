@@ -6,9 +6,12 @@
 #include <string>
 
 #include "runtime/harmony/conversation.hpp"
+#include "runtime/harmony/result.hpp"
 
 namespace ossa::harmony {
 
-std::string schema_to_typescript(const Json& schema, const std::string& indent = "");
+// Linear in the size of the schema. A schema nested deeper than schemas::kMaxJsonDepth (64) is
+// an error, not a walk that could overflow the stack.
+Result<std::string> schema_to_typescript(const Json& schema, const std::string& indent = "");
 
 }  // namespace ossa::harmony

@@ -11,7 +11,9 @@
 
 namespace ossa::test {
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input) {
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input,
+                          const Interrupt& interrupt) {
+  using Clock = std::chrono::steady_clock;
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
     throw std::runtime_error("pipe failed");
@@ -40,8 +42,26 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
   int open_fds = 2;
   char buf[65536];
+  bool armed = interrupt.signal != 0 && interrupt.after_output.empty();
+  bool sent = false;
+  Clock::time_point fire_at = Clock::now() + interrupt.delay;
   while (open_fds > 0 || fds[2].fd >= 0) {
-    if (poll(fds, 3, -1) < 0) {
+    int wait_ms = -1;
+    if (interrupt.signal != 0 && !sent && !armed &&
+        r.out.find(interrupt.after_output) != std::string::npos) {
+      armed = true;
+      fire_at = Clock::now() + interrupt.delay;
+    }
+    if (armed && !sent) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(fire_at - Clock::now());
+      if (left.count() <= 0) {
+        kill(pid, interrupt.signal);
+        sent = true;
+      } else {
+        wait_ms = static_cast<int>(left.count());
+      }
+    }
+    if (poll(fds, 3, wait_ms) < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -71,10 +91,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   return r;
 }
 
-ProcessResult run_ossa(const std::vector<std::string>& args, const std::string& input) {
+ProcessResult run_ossa(const std::vector<std::string>& args, const std::string& input,
+                       const Interrupt& interrupt) {
   std::vector<std::string> argv{OSSA_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_process(argv, input);
+  return run_process(argv, input, interrupt);
 }
 
 }  // namespace ossa::test

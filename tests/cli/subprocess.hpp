@@ -1,6 +1,7 @@
 #pragma once
 // Runs the built `ossa` binary as a child process and captures what it prints: the CLI's
 // contract (exit codes, stdout vs stderr) is only observable from outside the process.
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -12,10 +13,20 @@ struct ProcessResult {
   std::string err;
 };
 
+// A signal sent to the child while it runs: `delay` after `after_output` first appears on its
+// stdout (after the start when empty). The output read until the child ends is kept.
+struct Interrupt {
+  int signal = 0;  // 0: none
+  std::chrono::milliseconds delay{0};
+  std::string after_output;
+};
+
 // argv[0] is the program path. `input` is written to the child's stdin, which is then closed.
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = {});
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = {},
+                          const Interrupt& interrupt = {});
 
 // run_process with OSSA_BINARY prepended.
-ProcessResult run_ossa(const std::vector<std::string>& args, const std::string& input = {});
+ProcessResult run_ossa(const std::vector<std::string>& args, const std::string& input = {},
+                       const Interrupt& interrupt = {});
 
 }  // namespace ossa::test

@@ -1,6 +1,7 @@
 #pragma once
 // Access to the tiny-a golden data (tests/data/golden): golden.bin is a safetensors container,
 // read with the engine's own reader; golden.json gives the greedy continuation.
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -12,6 +13,17 @@ namespace ossa::test {
 
 inline std::filesystem::path golden_dir(const char* name) {
   return std::filesystem::path(OSSA_TEST_DATA_DIR) / "golden" / name;
+}
+
+// A reproducible token sequence (LCG) within the tiny checkpoints' vocabulary, for the engine
+// suites that need prompts other than the golden ones.
+inline std::vector<std::int32_t> pseudo_tokens(std::size_t n, std::uint32_t seed) {
+  std::vector<std::int32_t> v(n);
+  for (auto& t : v) {
+    seed = seed * 1664525u + 1013904223u;
+    t = static_cast<std::int32_t>((seed >> 8) % 1024);
+  }
+  return v;
 }
 
 struct Golden {

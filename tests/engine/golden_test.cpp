@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <map>
 
-#include "engine/forward.hpp"
 #include "engine/generate.hpp"
 #include "engine/model.hpp"
 #include "engine/session.hpp"
-#include "engine/session_state.hpp"
+#include "engine/rope.hpp"
+#include "engine/trace.hpp"
 #include "kernels/cpu/bf16.hpp"
 #include "kernels/cpu/mxfp4.hpp"
 #include "tests/engine/golden_data.hpp"
@@ -96,16 +96,12 @@ TEST(Golden, EveryIntermediateOfSequence0MatchesReference) {
   engine::LoadOptions opt;
   opt.threads = 1;
   auto m = Model::load(test::golden_dir("tiny-a"), opt);
-  Session s(m);
   auto tokens = golden().i32("seq0.tokens");
   std::map<std::string, std::vector<float>> got;
   engine::TraceFn trace = [&](const std::string& name, const float* data, std::size_t rows, std::size_t cols) {
     got[name].assign(data, data + rows * cols);
   };
-  std::vector<float> logits(tokens.size() * 1024);
-  auto& st = s.state();
-  st.cache.reserve(tokens.size());
-  engine::forward(m->impl(), st, tokens, 0, true, logits.data(), &trace);
+  engine::trace_forward(*m, tokens, trace);
 
   std::vector<std::string> names = {"embedding"};
   for (int b = 0; b < 4; ++b) {
@@ -176,12 +172,12 @@ TEST(Golden, RopeTableMatchesReference) {
   auto m = Model::load(test::golden_dir("tiny-a"));
   auto cos_t = golden().f32("rope.cos");
   auto sin_t = golden().f32("rope.sin");
-  const auto& impl = m->impl();
+  const auto rope = engine::yarn_frequencies(m->config());
   for (std::size_t p = 0; p < 40; ++p) {
     for (std::size_t i = 0; i < 8; ++i) {
-      const float a = static_cast<float>(p) * impl.inv_freq[i];
-      EXPECT_NEAR(std::cos(a) * impl.concentration, cos_t[p * 8 + i], 2e-6f) << p << "," << i;
-      EXPECT_NEAR(std::sin(a) * impl.concentration, sin_t[p * 8 + i], 2e-6f) << p << "," << i;
+      const float a = static_cast<float>(p) * rope.inv_freq[i];
+      EXPECT_NEAR(std::cos(a) * rope.concentration, cos_t[p * 8 + i], 2e-6f) << p << "," << i;
+      EXPECT_NEAR(std::sin(a) * rope.concentration, sin_t[p * 8 + i], 2e-6f) << p << "," << i;
     }
   }
 }

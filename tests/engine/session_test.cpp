@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "engine/generate.hpp"
-#include "engine/kv_cache.hpp"
 #include "engine/model.hpp"
 #include "engine/sampler.hpp"
 #include "engine/session.hpp"
@@ -21,14 +20,7 @@ std::shared_ptr<const Model> tiny() {
   return m;
 }
 
-std::vector<std::int32_t> pseudo_tokens(std::size_t n, std::uint32_t seed) {
-  std::vector<std::int32_t> v(n);
-  for (auto& t : v) {
-    seed = seed * 1664525u + 1013904223u;
-    t = static_cast<std::int32_t>((seed >> 8) % 1024);
-  }
-  return v;
-}
+using ossa::test::pseudo_tokens;
 
 float max_diff(std::span<const float> a, std::span<const float> b) {
   EXPECT_EQ(a.size(), b.size());

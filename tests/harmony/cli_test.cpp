@@ -113,3 +113,36 @@ TEST(HarmonyCommand, NoEosLeavesTheLastMessageOpen) {
 }
 
 }  // namespace
+
+namespace {
+// {"type":"array","items": ... } nested `depth` times around a string schema.
+std::string nested_items(int depth) {
+  std::string s;
+  for (int i = 0; i < depth; ++i) s += R"({"type":"array","items":)";
+  s += R"({"type":"string"})";
+  s.append(static_cast<std::size_t>(depth), '}');
+  return s;
+}
+std::string conversation_with_parameters(const std::string& schema) {
+  return R"({"messages":[{"role":"developer","content":[{"type":"developer_content","tools":{"functions":{"name":"functions","tools":[{"name":"f","parameters":)" +
+         schema + R"(}]}}}]},{"role":"user","content":"hi"}]})";
+}
+}  // namespace
+
+// A hostile schema nested 20,000 deep used to overflow the stack in the TypeScript rendering;
+// now it is refused with a message naming the limit, and a schema at the limit still renders.
+TEST(HarmonyCommand, DeepSchemaIsAnErrorNotACrash) {
+  auto r = run_ossa({"harmony", "render"}, conversation_with_parameters(nested_items(20000)));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("deeper than"), std::string::npos) << r.err;
+  auto ok = run_ossa({"harmony", "render"}, conversation_with_parameters(nested_items(30)));
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("string[][]"), std::string::npos);
+}
+
+// `--decode` prints raw text, and its help says so (the README promises JSON elsewhere).
+TEST(TokenizeCommand, DecodeHelpSaysTheOutputIsRawText) {
+  auto r = run_ossa({"tokenize", "--help"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("raw bytes"), std::string::npos) << r.out;
+}

@@ -45,7 +45,7 @@ TurnResult run_once(EngineWorker& worker, const tools::Registry& reg,
   d.registry = &reg;
   d.worker = &worker;
   d.source = &src;
-  d.transcript = tw;
+  if (tw) d.events.add(std::make_shared<TranscriptSink>(*tw));
   SessionOptions o;
   o.date = "2026-01-01";
   AgentSession s(std::move(d), o);

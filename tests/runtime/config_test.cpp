@@ -1,8 +1,10 @@
 // Configuration: TOML file parsing with precise errors, flag overrides, `ossa config show`.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "runtime/config.hpp"
@@ -30,6 +32,7 @@ approve = "none"
 [sandbox]
 policy = "degraded"
 memory_mib = 512
+protect_git = false
 [network]
 allowlist = ["api.internal:8080"]
 [search]
@@ -48,6 +51,8 @@ repeat_limit = 2
   EXPECT_EQ(c.approve, ApproveMode::none);
   EXPECT_EQ(c.sandbox_policy, "degraded");
   EXPECT_EQ(c.sandbox_memory_mib, 512);
+  EXPECT_FALSE(c.sandbox_protect_git);
+  EXPECT_TRUE(Config{}.sandbox_protect_git);
   EXPECT_EQ(c.network_allowlist, (std::vector<std::string>{"api.internal:8080"}));
   EXPECT_EQ(c.search_backend, "searxng");
   EXPECT_EQ(c.limits.max_tool_rounds, 5);
@@ -85,6 +90,35 @@ TEST(Config, FlagsOverrideTheFile) {
   EXPECT_EQ(c.tools, (std::vector<std::string>{"browser"}));
   o.approve = "maybe";
   EXPECT_THROW(apply_overrides(c, o), ConfigError);
+}
+
+// Issue 19: limits that inverted. wall_time 1e10 s overflowed the clock and stopped every turn
+// at once; inf and NaN passed "> 0"; a negative or NaN temperature passed "< 0".
+TEST(Config, LimitsThatWouldOverflowOrAreNotNumbersAreRefused) {
+  for (double bad : {1e10, 1e300, std::numeric_limits<double>::infinity(), std::nan(""), -1.0, 0.0}) {
+    Config c;
+    ConfigOverrides o;
+    o.wall_time_s = bad;
+    EXPECT_THROW(apply_overrides(c, o), ConfigError) << bad;
+    ConfigOverrides t;
+    t.tool_timeout_s = bad;
+    EXPECT_THROW(apply_overrides(c, t), ConfigError) << bad;
+  }
+  try {
+    parse_config("[limits]\nwall_time_s = 1e300\n", "c.toml");
+    ADD_FAILURE() << "1e300 s accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("at most 604800"), std::string::npos) << e.what();
+  }
+  Config c;
+  ConfigOverrides week;
+  week.wall_time_s = 7 * 24 * 3600.0;
+  EXPECT_NO_THROW(apply_overrides(c, week));
+  for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(), -0.5}) {
+    ConfigOverrides o;
+    o.temperature = bad;
+    EXPECT_THROW(apply_overrides(c, o), ConfigError) << bad;
+  }
 }
 
 TEST(Config, ShowPrintsTheEffectiveConfiguration) {
@@ -135,4 +169,65 @@ hosts = ["127.0.0.1:8765"]
   EXPECT_NE(error_of("[secrets.BAD]\nhosts = [\"ftp://x\"]\n").find("secret `BAD`"), std::string::npos);
   EXPECT_NE(error_of("[secrets.X]\nhosts = [\"a.example\"]\nvalue = \"inline\"\n").find("unknown key"),
             std::string::npos);
+}
+
+TEST(Config, McpServers) {
+  Config c = parse_config(R"(
+[mcp_servers.files]
+command = "node"
+args = ["server.js", "/workspace"]
+env = { LOG = "1", MODE = "x" }
+enabled_tools = ["read"]
+disabled_tools = ["write"]
+startup_timeout = 2.5
+tool_timeout = 30
+needs_approval = true
+[mcp_servers.files.sandbox]
+workspace = "read-write"
+read_only = ["/opt/node_modules"]
+memory_mib = 512
+
+[mcp_servers.remote]
+url = "https://mcp.example.com/mcp"
+headers = { Authorization = "Bearer ${MCP_TOKEN}" }
+)",
+                          "m.toml");
+  ASSERT_EQ(c.mcp_servers.size(), 2u);
+  const auto& f = c.mcp_servers[0];
+  EXPECT_EQ(f.name, "files");
+  EXPECT_EQ(f.args, (std::vector<std::string>{"server.js", "/workspace"}));
+  EXPECT_EQ(f.env.size(), 2u);
+  ASSERT_TRUE(f.enabled_tools);
+  EXPECT_EQ(*f.enabled_tools, std::vector<std::string>{"read"});
+  EXPECT_EQ(f.startup_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(f.tool_timeout, std::chrono::seconds(30));
+  EXPECT_TRUE(f.needs_approval);
+  EXPECT_TRUE(f.sandbox.workspace_writable);
+  EXPECT_EQ(f.sandbox.memory_mib, 512u);
+  const auto& r = c.mcp_servers[1];
+  EXPECT_TRUE(r.is_http());
+  EXPECT_FALSE(r.sandbox.workspace_writable);  // the default
+  // `config show` names env variables and headers but never prints their values.
+  std::string shown = to_json(c).dump();
+  EXPECT_EQ(shown.find("MCP_TOKEN"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("Authorization"), std::string::npos) << shown;
+}
+
+TEST(Config, McpServerMistakesAreErrors) {
+  auto err = [](const std::string& toml) {
+    try {
+      parse_config(toml, "m.toml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(err("[mcp_servers.a]\nargs = []\n").find("either `command`"), std::string::npos);
+  EXPECT_NE(err("[mcp_servers.a]\ncommand = \"x\"\nurl = \"http://h\"\n").find("either"), std::string::npos);
+  EXPECT_NE(err("[mcp_servers.a]\ncommand = \"x\"\ncomand = 1\n").find("mcp_servers.a.comand"), std::string::npos);
+  EXPECT_NE(err("[mcp_servers.a]\ncommand = \"x\"\nsandbox = { workspace = \"rw\" }\n").find("read-only"),
+            std::string::npos);
+  EXPECT_NE(err("[mcp_servers.a]\ncommand = \"x\"\nsandbox = { network = [\"*\"] }\n").find("no network"),
+            std::string::npos);
+  EXPECT_NE(err("[mcp_servers.\"a b\"]\ncommand = \"x\"\n").find("letters, digits"), std::string::npos);
 }

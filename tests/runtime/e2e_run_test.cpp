@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 
 #include "engine/synth.hpp"
@@ -38,12 +41,12 @@ class E2E : public ::testing::Test {
     if (!std::getenv("OSSA_E2E_KEEP")) fs::remove_all(root_);
   }
 
-  static std::vector<std::string> base_args() {
+  static std::vector<std::string> base_args(const std::string& max_tokens = "96") {
     return {"run",        "--model",      (root_ / "model").string(),
             "--workspace", (root_ / "ws").string(),
             "--config",   (root_ / "none.toml").string(),
             "--approve",  "none",
-            "--max-tokens", "96",
+            "--max-tokens", max_tokens,
             "--wall-time", "120",
             "--temperature", "1",
             "--seed",     "11",
@@ -191,4 +194,235 @@ TEST_F(E2E, ChatRunsTurnsAndSlashCommands) {
   int files = 0;
   for (const auto& e : fs::directory_iterator(root_ / "chat")) files += e.path().extension() == ".jsonl";
   EXPECT_EQ(files, 2);
+}
+
+namespace {
+
+// {namespace: {description, tools: {name: [description, parameters]}}} of a harmony tools map,
+// so two spellings of the same namespaces compare equal (key order, null vs absent).
+json namespaces_of(const json& tools_map) {
+  json out = json::object();
+  if (!tools_map.is_object()) return out;
+  for (const auto& [key, ns] : tools_map.items()) {
+    json fns = json::object();
+    for (const auto& t : ns.value("tools", json::array()))
+      fns[t.value("name", "")] = json::array({t.value("description", json()),
+                                              t.contains("parameters") ? t["parameters"] : json()});
+    out[key] = {{"description", ns.value("description", json())}, {"tools", fns}};
+  }
+  return out;
+}
+
+// The "tools" map of a system or developer message as the transcript recorded it.
+json message_tools(const json& message) {
+  for (const auto& item : message["content"])
+    if (item.contains("tools")) return item["tools"];
+  return json::object();
+}
+
+}  // namespace
+
+// `ossa tools list --config F` shows exactly the tools `ossa run --config F` gives the model:
+// the same built-ins (selected by tools.enabled), the same tool files, the same descriptions.
+TEST_F(E2E, ToolsListIsTheRegistryRunBuilds) {
+  fs::create_directories(root_ / "tooldir");
+  {
+    std::ofstream(root_ / "tooldir" / "count.json") << R"({"name": "count_words",
+      "description": "Counts words.",
+      "parameters": {"type": "object", "properties": {"path": {"type": "string"}},
+                     "required": ["path"]},
+      "command": {"argv": ["/bin/true"]}})";
+  }
+  const fs::path cfg = root_ / "tools.toml";
+  {
+    std::ofstream(cfg) << "[tools]\nenabled = [\"python\", \"apply_patch\"]\ndirs = [\""
+                       << (root_ / "tooldir").string()
+                       << "\"]\n[limits]\ntool_timeout_s = 7\n";
+  }
+  auto listed = ossa::test::run_ossa({"tools", "list", "--config", cfg.string()});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  json list = json::parse(listed.out);
+
+  const fs::path transcript = root_ / "tools_run.jsonl";
+  auto run = ossa::test::run_ossa({"run", "--config", cfg.string(), "--model",
+                                   (root_ / "model").string(), "--workspace",
+                                   (root_ / "ws").string(), "--max-tokens", "1", "--approve",
+                                   "none", "--transcript", transcript.string(), "hi"});
+  ASSERT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.err;
+  auto msgs = ossa::runtime::transcript_messages(ossa::runtime::read_transcript(transcript.string()));
+  ASSERT_GE(msgs.size(), 2u);
+  ASSERT_EQ(msgs[0]["role"], "system");
+  ASSERT_EQ(msgs[1]["role"], "developer");
+  json run_system = namespaces_of(message_tools(json::parse(msgs[0].dump())));
+  json run_developer = namespaces_of(message_tools(json::parse(msgs[1].dump())));
+
+  EXPECT_EQ(namespaces_of(list["system_tools"]), run_system);
+  EXPECT_EQ(namespaces_of(list["developer_tools"]), run_developer);
+  // What was selected, and nothing else: python (its timeout from the configuration),
+  // apply_patch and the tool file; no shell, no browser.
+  std::vector<std::string> recipients;
+  for (const auto& t : list["tools"]) recipients.push_back(t["recipient"]);
+  EXPECT_EQ(recipients, (std::vector<std::string>{"functions.apply_patch",
+                                                  "functions.count_words", "python"}));
+  EXPECT_NE(run_system["python"]["description"].get<std::string>().find("7"), std::string::npos)
+      << run_system;
+}
+
+namespace {
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The "message" payloads among JSON lines (complete lines only: a kill may cut the last).
+std::vector<json> printed_messages(const std::string& out) {
+  std::vector<json> msgs;
+  std::size_t pos = 0;
+  for (std::size_t nl; (nl = out.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+    json e = json::parse(out.substr(pos, nl - pos), nullptr, false);
+    if (e.is_object() && e.value("type", "") == "message") msgs.push_back(e["message"]);
+  }
+  return msgs;
+}
+
+}  // namespace
+
+// A resume that cannot go on (a message with a role ossa does not know) used to append a
+// session_resume line at every try; a file that is not a transcript was overwritten. Both are
+// refused before anything is written, and the file stays byte for byte as it was.
+TEST_F(E2E, FailedResumeWritesNothing) {
+  const fs::path good = root_ / "good.jsonl";
+  auto args = base_args("4");
+  args.insert(args.end(), {"--transcript", good.string(), "Hi."});
+  auto r = ossa::test::run_ossa(args);
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+
+  const fs::path bad = root_ / "bad_role.jsonl";
+  {
+    std::ofstream(bad, std::ios::binary)
+        << file_bytes(good)
+        << R"({"type":"message","message":{"role":"wizard","content":"abracadabra"}})" << "\n";
+  }
+  const std::string before = file_bytes(bad);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto a = base_args();
+    a.insert(a.end(), {"--resume", bad.string(), "Go on."});
+    auto rr = ossa::test::run_ossa(a);
+    EXPECT_EQ(rr.exit_code, 1) << rr.err;
+    EXPECT_NE(rr.err.find("wizard"), std::string::npos) << rr.err;
+    EXPECT_EQ(file_bytes(bad), before);
+  }
+
+  const fs::path notes = root_ / "notes.txt";
+  { std::ofstream(notes, std::ios::binary) << "my notes, one line"; }
+  auto a = base_args();
+  a.insert(a.end(), {"--resume", notes.string(), "Go on."});
+  auto rn = ossa::test::run_ossa(a);
+  EXPECT_EQ(rn.exit_code, 1) << rn.err;
+  EXPECT_NE(rn.err.find("not an ossa transcript"), std::string::npos) << rn.err;
+  EXPECT_EQ(file_bytes(notes), "my notes, one line");
+}
+
+// The resumed session keeps the id its transcript recorded, whatever the file is called.
+TEST_F(E2E, ResumedSessionKeepsItsRecordedId) {
+  const fs::path first = root_ / "original.jsonl";
+  auto args = base_args("4");
+  args.insert(args.end(), {"--transcript", first.string(), "Hi."});
+  auto r = ossa::test::run_ossa(args);
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+  std::string id = json_lines(r.out).front()["id"];
+  const fs::path renamed = root_ / "renamed.jsonl";
+  fs::copy_file(first, renamed, fs::copy_options::overwrite_existing);
+  auto a = base_args("4");
+  a.insert(a.end(), {"--resume", renamed.string(), "Again."});
+  auto r2 = ossa::test::run_ossa(a);
+  ASSERT_TRUE(r2.exit_code == 0 || r2.exit_code == 1) << r2.err;
+  auto events = json_lines(r2.out);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front()["id"], id);
+}
+
+// kill -9 at 50 moments of a turn, the first 150 ms densely (model loading, the opening being
+// written): every transcript left behind parses, holds every message the process had shown
+// (shown = already fsynced: the transcript is the first sink), opens with its system message,
+// and --resume continues it with that system message in the prompt. A kill before the opening
+// was published leaves no transcript and showed no message.
+TEST_F(E2E, KillNineAtRandomMomentsLeavesResumableTranscripts) {
+  std::mt19937 rng(20261206);
+  std::uniform_int_distribution<int> late(150, 1500);
+  const fs::path dir = root_ / "kills";
+  fs::create_directories(dir);
+  int with_transcript = 0, killed = 0;
+  for (int i = 0; i < 50; ++i) {
+    SCOPED_TRACE(testing::Message() << "run " << i);
+    const int delay = i < 16 ? i * 10 : late(rng);
+    // Appended, not `"k" + to_string(i)`: GCC 12's -Wrestrict misfires on that.
+    std::string name = "k";
+    name += std::to_string(i);
+    name += ".jsonl";
+    const fs::path t = dir / name;
+    auto args = base_args("400");
+    args.insert(args.end(), {"--transcript", t.string(), "Count to ten."});
+    auto r = ossa::test::run_ossa(args, {}, {SIGKILL, std::chrono::milliseconds(delay), ""});
+    ASSERT_TRUE(r.exit_code == 128 + SIGKILL || r.exit_code == 0 || r.exit_code == 1)
+        << r.exit_code << "\n" << r.err;
+    killed += r.exit_code == 128 + SIGKILL;
+    auto shown = printed_messages(r.out);
+    if (!fs::exists(t)) {
+      EXPECT_TRUE(shown.empty()) << "messages were shown but no transcript exists";
+      continue;
+    }
+    ++with_transcript;
+    ossa::runtime::TranscriptContents c;
+    ASSERT_NO_THROW(c = ossa::runtime::read_transcript(t.string()));
+    ASSERT_NO_THROW(ossa::runtime::check_transcript(c, t.string()));
+    auto recorded = ossa::runtime::transcript_messages(c);
+    ASSERT_FALSE(recorded.empty());
+    EXPECT_EQ(recorded[0]["role"], "system");
+    ASSERT_LE(shown.size(), recorded.size());
+    for (std::size_t k = 0; k < shown.size(); ++k)
+      EXPECT_EQ(json::parse(recorded[k].dump()), shown[k]) << "message " << k;
+
+    auto a = base_args("1");
+    a.insert(a.end(), {"--resume", t.string()});
+    auto rr = ossa::test::run_ossa(a);
+    if (rr.exit_code == 2 && rr.err.find("already ended") != std::string::npos) continue;
+    ASSERT_TRUE(rr.exit_code == 0 || rr.exit_code == 1) << rr.err;
+    auto c2 = ossa::runtime::read_transcript(t.string());
+    int system_messages = 0;
+    std::size_t first_prompt = 0;
+    bool resumed = false;
+    for (const auto& e : c2.events) {
+      if (e["type"] == "session_resume") resumed = true;
+      if (resumed && e["type"] == "round" && first_prompt == 0) first_prompt = e["prompt_tokens"];
+    }
+    for (const auto& m : ossa::runtime::transcript_messages(c2)) system_messages += m["role"] == "system";
+    EXPECT_TRUE(resumed);
+    EXPECT_EQ(system_messages, 1);
+    // The system message alone (identity, date, effort, tools) is far more than 7 tokens.
+    EXPECT_GT(first_prompt, 100u);
+  }
+  std::printf("50 kills: %d killed mid-run, %d left a transcript\n", killed, with_transcript);
+  EXPECT_GT(killed, 25);
+  EXPECT_GT(with_transcript, 10);
+}
+
+// Ctrl-C while the model generates: the turn ends as cancelled, exit 130, at once.
+TEST_F(E2E, SigintDuringGenerationCancelsTheTurn) {
+  auto args = base_args("1000000");
+  args.insert(args.end(),
+              {"--transcript", (root_ / "sigint.jsonl").string(), "Write a long story."});
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = ossa::test::run_ossa(args, {},
+                                {SIGINT, std::chrono::milliseconds(300), "\"type\":\"session\""});
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  auto events = json_lines(r.out);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back()["type"], "turn_end");
+  EXPECT_EQ(events.back()["reason"], "cancelled");
+  EXPECT_LT(s, 30.0);  // a liveness bound, not a speed claim
+  auto c = ossa::runtime::read_transcript((root_ / "sigint.jsonl").string());
+  EXPECT_EQ(c.events.back()["type"], "turn_end");
 }

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,10 +18,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 
 #include "runtime/agent_session.hpp"
+#include "runtime/environment.hpp"
 #include "runtime/harmony/renderer.hpp"
-#include "runtime/tool_setup.hpp"
 #include "tests/runtime/scripted_token_source.hpp"
 
 namespace asio = boost::asio;
@@ -97,8 +100,10 @@ struct Harness {
   tools::Registry registry;
   std::shared_ptr<TestTool> weather =
       std::make_shared<TestTool>(weather_spec(), "{\"sky\":\"sunny\",\"temp\":21}");
-  std::vector<json> events;
+  std::vector<Event> events;
   SessionOptions options;
+  tools::ToolContext tool_context;
+  const tools::Registry* registry_override = nullptr;  // an Environment's
   std::string dir;
 
   Harness() {
@@ -116,11 +121,13 @@ struct Harness {
   SessionDeps deps(TokenSource& src, TranscriptWriter* tw = nullptr) {
     SessionDeps d;
     d.tokenizer = &harmony::Tokenizer::builtin();
-    d.registry = &registry;
+    d.registry = registry_override ? registry_override : &registry;
     d.worker = &worker;
     d.source = &src;
-    d.transcript = tw;
-    d.sink = [this](const json& e) { events.push_back(e); };
+    d.tool_context = tool_context;
+    if (tw) d.events.add(std::make_shared<TranscriptSink>(*tw));
+    d.events.add(std::make_shared<CallbackSink>(
+        [this](const SessionEvent&, const Event& e) { events.push_back(e); }));
     return d;
   }
 
@@ -145,13 +152,13 @@ struct Harness {
     return turn(s, user);
   }
 
-  std::vector<json> tool_messages() const {
-    std::vector<json> out;
+  std::vector<Event> tool_messages() const {
+    std::vector<Event> out;
     for (const auto& e : events)
       if (e["type"] == "message" && e["message"]["role"] == "tool") out.push_back(e["message"]);
     return out;
   }
-  static std::string text_of(const json& m) {
+  static std::string text_of(const Event& m) {
     if (m["content"].is_string()) return m["content"];
     std::string t;
     for (const auto& c : m["content"]) t += c.value("text", "");
@@ -425,6 +432,7 @@ TEST(Loop, ResumeAfterSimulatedCrash) {
     // The first process: the model calls a tool, the result is recorded, then the process
     // dies while the next message is being written (a torn last line).
     auto tw = TranscriptWriter::create(path);
+    tw.append({{"type", "session_start"}, {"id", "crash-test"}}, true);
     ScriptedTokenSource src({kCallWeather});
     TurnResult r = h.run(src, "Weather in Paris?", &tw);
     EXPECT_EQ(r.reason, "model_stopped");
@@ -478,15 +486,17 @@ TEST(Loop, ResumeAfterCrashDuringATool) {
 }
 
 // The loop with the real built-in tools the configuration selects (python in its sandbox,
-// apply_patch on the workspace), through build_registry: the scripted model only chooses
+// apply_patch on the workspace), through the Environment: the scripted model only chooses
 // the calls, the tools really run.
 TEST(Loop, RealBuiltinToolsFromTheConfiguration) {
   Harness h;
+  std::filesystem::create_directories(h.dir + "/ws");
   Config cfg;
   cfg.tools = {"python", "apply_patch"};
-  h.registry = build_registry(cfg);
-  std::filesystem::create_directories(h.dir + "/ws");
-  h.options.workspace = h.dir + "/ws";
+  cfg.workspace = h.dir + "/ws";
+  Environment env(cfg);
+  h.registry_override = &env.registry();
+  h.tool_context = env.tool_context({}, nullptr);
   h.options.approve = ApproveMode::all;
   ScriptedTokenSource src(
       {" to=python<|channel|>analysis code<|message|>x = 6 * 7\nprint(x)<|call|>",
@@ -509,6 +519,92 @@ TEST(Loop, RealBuiltinToolsFromTheConfiguration) {
   EXPECT_EQ(content, "42") << Harness::text_of(tm[1]);
 }
 
+// The tools own their model-facing text: a namespace is shown as the registry describes it,
+// and the runtime adds nothing (it used to patch harmony's copy of python's and the
+// browser's descriptions into namespaces that had none).
+TEST(Loop, NamespacesAreShownAsTheToolsDescribeThem) {
+  Harness h;
+  tools::ToolSpec python = simple_spec("python", "", tools::BodyKind::text);
+  python.description.clear();  // a python tool that says nothing about itself
+  h.registry.add(std::make_shared<TestTool>(python, ""));
+  h.registry.add(
+      std::make_shared<TestTool>(simple_spec("browser", "search", tools::BodyKind::json), ""));
+  h.registry.describe_namespace("browser", "Browse, as the browser tool says.");
+  ScriptedTokenSource src({kFinal});
+  EXPECT_EQ(h.run(src, "Hi").reason, "final");
+  Event system;
+  for (const auto& e : h.events)
+    if (e["type"] == "message" && e["message"]["role"] == "system") system = e["message"];
+  ASSERT_TRUE(system.is_object());
+  Event tools_map;
+  for (const auto& item : system["content"])
+    if (item.contains("tools")) tools_map = item["tools"];
+  ASSERT_TRUE(tools_map.is_object()) << system;
+  // Not harmony's copy of the reference text ("... Depends on the cluster.").
+  const Event& py = tools_map["python"];
+  EXPECT_TRUE(py.value("description", Event()).is_null() || py["description"] == "") << py;
+  EXPECT_EQ(tools_map["browser"]["description"], "Browse, as the browser tool says.");
+}
+
+namespace {
+// Processes (any, on this machine) whose command line contains `marker`.
+int processes_with(const std::string& marker) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    n += cmd.find(marker) != std::string::npos;
+  }
+  return n;
+}
+}  // namespace
+
+// Ctrl-C (cancel) while a real sandboxed tool runs a process tree: the turn ends as cancelled
+// at once and no process of the tree is left.
+TEST(Loop, CancelDuringARealToolLeavesNoProcess) {
+  Harness h;
+  std::filesystem::create_directories(h.dir + "/ws");
+  Config cfg;
+  cfg.tools = {"shell"};
+  cfg.workspace = h.dir + "/ws";
+  Environment env(cfg);
+  h.registry_override = &env.registry();
+  h.tool_context = env.tool_context({}, nullptr);
+  h.options.approve = ApproveMode::all;
+  const std::string marker = "4242.25" + std::to_string(::getpid() % 1000);
+  ScriptedTokenSource src(
+      {" to=functions.shell<|channel|>commentary json<|message|>{\"command\":[\"bash\",\"-c\","
+       "\"sleep " + marker + " & sleep " + marker + "; wait\"]}<|call|>",
+       kFinal});
+  AgentSession s(h.deps(src), h.options);
+  s.start_new();
+  asio::steady_timer t(h.io, std::chrono::milliseconds(200));
+  int running = 0;
+  std::function<void(boost::system::error_code)> poll = [&](boost::system::error_code) {
+    running = processes_with("sleep " + marker);
+    if (running >= 2) {
+      s.cancel();
+      return;
+    }
+    t.expires_after(std::chrono::milliseconds(50));
+    t.async_wait(poll);
+  };
+  t.async_wait(poll);
+  auto t0 = Clock::now();
+  TurnResult r = h.turn(s, "Run it");
+  const std::string result = h.tool_messages().empty() ? "" : Harness::text_of(h.tool_messages().back());
+  if (running < 2) GTEST_SKIP() << "the sandbox could not run the command here: " << result;
+  EXPECT_EQ(r.reason, "cancelled");
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(10));
+  // The tool winds down on the loop after the turn ended; give it the time a kill takes.
+  for (int i = 0; i < 50 && processes_with("sleep " + marker) > 0; ++i) {
+    h.io.run_for(std::chrono::milliseconds(100));
+    h.io.restart();
+  }
+  EXPECT_EQ(processes_with("sleep " + marker), 0);
+}
+
 // Issue 17, item 9: `[sandbox] memory_mib` was shown by `ossa config show` but never reached
 // the tools (sandboxed code always got 2048 MiB). With memory_mib = 64, a 200 MB allocation in
 // the python tool fails; with the default it succeeds.
@@ -518,10 +614,11 @@ TEST(Loop, SandboxMemoryFromTheConfigurationReachesPython) {
     Config cfg;
     cfg.tools = {"python"};
     cfg.sandbox_memory_mib = memory_mib;
-    h.registry = build_registry(cfg);
     std::filesystem::create_directories(h.dir + "/ws");
-    h.options.workspace = h.dir + "/ws";
-    h.options.exec = exec_limits(cfg);
+    cfg.workspace = h.dir + "/ws";
+    Environment env(cfg);
+    h.registry_override = &env.registry();
+    h.tool_context = env.tool_context({}, nullptr);
     ScriptedTokenSource src(
         {" to=python<|channel|>analysis code<|message|>b = bytearray(200 * 1024 * 1024)\n"
          "print('allocated', len(b))<|call|>",
@@ -540,4 +637,46 @@ TEST(Loop, SandboxMemoryFromTheConfigurationReachesPython) {
   EXPECT_TRUE(tight.find("MemoryError") != std::string::npos ||
               tight.find("out of memory") != std::string::npos)
       << tight;
+}
+
+// An MCP server from the configuration ([mcp_servers.fake], a fake server script in the
+// sandbox): the model is shown its tools in TypeScript, calls one and reads the result; a crash
+// is reported, and the next call says the server was restarted.
+TEST(Loop, McpServerToolFromTheConfiguration) {
+  Harness h;
+  Config cfg;
+  cfg.tools = {};
+  std::filesystem::create_directories(h.dir + "/ws");
+  cfg.workspace = h.dir + "/ws";
+  mcp::ServerConfig fake;
+  fake.name = "fake";
+  fake.command = "/usr/bin/python3";
+  fake.args = {"-u", OSSA_MCP_FAKE_SERVER};
+  fake.sandbox.read_only = {std::filesystem::path(OSSA_MCP_FAKE_SERVER).parent_path().string()};
+  fake.startup_timeout = std::chrono::seconds(20);
+  cfg.mcp_servers = {fake};
+  Environment env(cfg);  // the MCP servers start here, as for `ossa run`
+  h.registry_override = &env.registry();
+  h.tool_context = env.tool_context({}, nullptr);
+  ASSERT_TRUE(env.registry().find("functions.fake_echo"));
+  ScriptedTokenSource src(
+      {" to=functions.fake_echo<|channel|>commentary <|constrain|>json<|message|>"
+       "{\"text\":\"from the model\"}<|call|>",
+       " to=functions.fake_crash<|channel|>commentary <|constrain|>json<|message|>{}<|call|>",
+       " to=functions.fake_count<|channel|>commentary <|constrain|>json<|message|>{}<|call|>",
+       kFinal});
+  TurnResult r = h.run(src, "Echo something");
+  EXPECT_EQ(r.reason, "final") << r.detail;
+  auto tm = h.tool_messages();
+  ASSERT_EQ(tm.size(), 3u);
+  EXPECT_EQ(tm[0]["name"], "functions.fake_echo");
+  EXPECT_EQ(Harness::text_of(tm[0]), "echo: from the model");
+  EXPECT_NE(Harness::text_of(tm[1]).find("exited with status 3"), std::string::npos) << Harness::text_of(tm[1]);
+  EXPECT_NE(Harness::text_of(tm[2]).find("was restarted"), std::string::npos) << Harness::text_of(tm[2]);
+  EXPECT_NE(Harness::text_of(tm[2]).find("calls=1"), std::string::npos) << Harness::text_of(tm[2]);
+  // The tools were shown through harmony's TypeScript rendering of their JSON Schema.
+  const auto& tok = harmony::Tokenizer::builtin();
+  std::string prompt = tok.decode_lossy(src.prompts()[0]);
+  EXPECT_NE(prompt.find("type fake_echo = (_: {"), std::string::npos) << prompt;
+  EXPECT_NE(prompt.find("// what to echo\ntext: string"), std::string::npos) << prompt;
 }

@@ -27,7 +27,7 @@ T await(boost::asio::io_context& io, boost::asio::awaitable<T> a) {
 ossa::sandbox::Policy policy() {
   ossa::tools::ToolContext ctx;
   ctx.workspace = std::filesystem::temp_directory_path();
-  return ossa::tools::exec_policy(ctx, "/mnt/data");
+  return ossa::tools::exec_policy(ctx);
 }
 
 void BM_WarmCell(benchmark::State& state) {

@@ -1,6 +1,10 @@
 // The python built-in: a stateful interpreter in a long-lived sandbox, per session.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
 #include "tests/tools/temp_dir.hpp"
 #include "tests/tools/tool_test_util.hpp"
 #include "tools/builtins.hpp"
@@ -113,4 +117,104 @@ TEST_F(PythonTool, WithoutASessionEachCallIsFresh) {
   cell("y = 5");
   auto r = cell("y");
   EXPECT_NE(r.text.find("NameError"), std::string::npos) << r.text;
+}
+
+// Issue 17, item 11: the end-of-cell marker was in /proc/self/cmdline; a cell that printed it
+// returned early (timed_out false) while its code kept running, and its later output was shown
+// as the next cell's. Now nothing a cell writes, to any descriptor it has, ends it.
+TEST_F(PythonTool, CellEndCannotBeForgedFromInside) {
+  auto a = cell(R"(
+import os, sys, time
+argv = open('/proc/self/cmdline', 'rb').read().split(b'\0')
+blobs = [a for a in argv if a] + [b'\x1eossa-cell-end-\x1e', b'E\0\0\0\0', b'R\0\0\0\0']
+for blob in blobs:
+    sys.stdout.buffer.write(blob)
+sys.stdout.flush()
+for fd in sorted(int(f) for f in os.listdir('/proc/self/fd')):
+    for blob in blobs:
+        try:
+            os.write(fd, blob)
+        except OSError:
+            pass
+for pid in {os.getppid(), 1}:
+    for name in ['fd/1', 'mem']:
+        try:
+            open('/proc/%d/%s' % (pid, name), 'wb').close()
+            print('opened /proc/%d/%s' % (pid, name))
+        except OSError:
+            pass
+time.sleep(1)
+print('\nstill cell one')
+)");
+  EXPECT_FALSE(a.is_error) << a.text;
+  EXPECT_FALSE(a.metadata["timed_out"].get<bool>());
+  EXPECT_NE(a.text.find("\nstill cell one\n"), std::string::npos) << a.text;
+  EXPECT_EQ(a.text.find("opened /proc"), std::string::npos) << a.text;
+  auto b = cell("print('cell two')");
+  EXPECT_EQ(b.text, "cell two\n");
+  auto c = cell("3 * 3");
+  EXPECT_EQ(c.text, "9\n");
+}
+
+// The one way left to end a cell early is to stop the interpreter, and a stopped interpreter
+// runs nothing, background threads included, until the next cell continues it.
+TEST_F(PythonTool, ACellThatStopsItselfIsFrozenUntilTheNextCell) {
+  auto a = cell(R"(
+import os, signal, threading, time
+def later():
+    time.sleep(0.3)
+    open('/mnt/data/background', 'w').write('ran')
+threading.Thread(target=later).start()
+print('before the stop', flush=True)
+os.kill(os.getpid(), signal.SIGSTOP)
+print('after the stop')
+)");
+  EXPECT_FALSE(a.metadata["timed_out"].get<bool>());
+  EXPECT_EQ(a.text, "before the stop\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_FALSE(std::filesystem::exists(ws.path() / "background"));
+  auto b = cell("import time; time.sleep(0.6); print('next')");
+  EXPECT_EQ(b.text, "after the stop\nnext\n");
+  EXPECT_TRUE(std::filesystem::exists(ws.path() / "background"));
+}
+
+// A process the cell started can continue the stopped interpreter between cells; the driver
+// sees that and kills the interpreter, and the next cell says so.
+TEST_F(PythonTool, ResumingTheInterpreterBetweenCellsKillsIt) {
+  auto a = cell(R"(
+import os, signal, subprocess
+subprocess.Popen(['/bin/sh', '-c', 'sleep 0.3; kill -CONT %d' % os.getpid()])
+os.kill(os.getpid(), signal.SIGSTOP)
+import time
+time.sleep(30)
+)");
+  EXPECT_FALSE(a.metadata["timed_out"].get<bool>());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  auto b = cell("print('next')");
+  EXPECT_TRUE(b.is_error) << b.text;
+  EXPECT_NE(b.text.find("resumed between cells"), std::string::npos) << b.text;
+  auto c = cell("print('fresh')");
+  EXPECT_EQ(c.text, "fresh\n");
+  EXPECT_TRUE(c.metadata["fresh_interpreter"].get<bool>());
+}
+
+// Issue 17, item 3, through the tool: .git is read-only unless the configuration opts out.
+TEST_F(PythonTool, GitMetadataIsReadOnlyUnlessOptedOut) {
+  ws.write(".git/config", "[core]\n");
+  ws.write(".git/hooks/README", "hooks\n");
+  const std::string attack =
+      "try:\n"
+      "    open('/mnt/data/.git/config', 'a').write('\\tfsmonitor = touch /tmp/x\\n')\n"
+      "    open('/mnt/data/.git/hooks/post-checkout', 'w').write('#!/bin/sh\\n')\n"
+      "    print('written')\n"
+      "except OSError as e:\n"
+      "    print('refused', e.strerror)";
+  auto r = cell(attack);
+  EXPECT_EQ(r.text.rfind("refused", 0), 0u) << r.text;
+  EXPECT_EQ(ws.read(".git/config"), "[core]\n");
+  ctx.session = nullptr;  // a fresh interpreter with the new setting
+  ctx.protect_git = false;
+  auto w = cell(attack);
+  EXPECT_EQ(w.text, "written\n");
+  EXPECT_NE(ws.read(".git/config").find("fsmonitor"), std::string::npos);
 }

@@ -132,3 +132,36 @@ TEST(Registry, RetainKeepsSelectedTools) {
   EXPECT_EQ(reg.tools().size(), 2u);
   EXPECT_TRUE(reg.developer_tools()["functions"]["tools"].size() == 1);
 }
+
+namespace {
+// An object schema whose one property is the same object schema, `depth` levels down.
+std::string nested_objects(int depth) {
+  std::string s;
+  for (int i = 0; i < depth; ++i) s += R"({"type":"object","properties":{"a":)";
+  s += R"({"type":"string"})";
+  for (int i = 0; i < depth; ++i) s += "}}";
+  return s;
+}
+}  // namespace
+
+// Schemas nested thousands deep (a hostile tool file, an MCP server) used to overflow the stack
+// in the schema compiler; they are refused at registration with the limit named, and the
+// model's arguments nested deeper than the limit are an error it can read.
+TEST(Registry, DeepSchemasAndArgumentsAreRefusedNotWalked) {
+  Registry reg = make_registry();
+  try {
+    reg.add(std::make_shared<EchoTool>("functions", "deep", Json::parse(nested_objects(5000))));
+    ADD_FAILURE() << "a 5000-deep schema was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("deeper than 64"), std::string::npos) << e.what();
+  }
+  reg.add(std::make_shared<EchoTool>("functions", "ok", Json::parse(nested_objects(20))));
+
+  boost::asio::io_context io;
+  ToolContext ctx;
+  std::string deep_args = std::string(100000, '[') + std::string(100000, ']');
+  auto r = ossa::test::call_tool(io, reg, ctx, "functions.get_weather",
+                                 R"({"location": "x", "units": )" + deep_args + "}");
+  EXPECT_TRUE(r.is_error);
+  EXPECT_NE(r.text.find("deeper than 64"), std::string::npos) << r.text;
+}

@@ -67,7 +67,7 @@ TEST(ToolFile, CommandToolRunsInTheSandboxWithArgumentsOnStdin) {
   tools_dir.write("count.py",
                   "import json, sys\n"
                   "args = json.load(sys.stdin)\n"
-                  "text = open('/workspace/' + args['path']).read()\n"
+                  "text = open('/mnt/data/' + args['path']).read()\n"
                   "words = len(text.split())\n"
                   "print(json.dumps({'words': words, 'flag': sys.argv[1:]}))\n"
                   "sys.exit(2 if words == 0 else 0)\n");
@@ -170,6 +170,22 @@ TEST(ToolFile, HttpToolEndToEndWithSecretsAndPolicy) {
   EXPECT_TRUE(unset.is_error);
   EXPECT_NE(unset.text.find("`OSSA_TEST_WEATHER_TOKEN` has no value"), std::string::npos) << unset.text;
   EXPECT_EQ(server.requests().size(), 3u);  // the refused and unconfigured calls never left
+}
+
+// A tool file nested thousands deep used to crash `ossa tools list` and `ossa run` while
+// loading; it is a load error naming the file and the limit.
+TEST(ToolFile, DeeplyNestedDefinitionIsAnErrorNotACrash) {
+  std::string schema;
+  for (int i = 0; i < 5000; ++i) schema += R"({"type":"object","properties":{"a":)";
+  schema += R"({"type":"string"})";
+  for (int i = 0; i < 5000; ++i) schema += "}}";
+  Json def = Json::parse(R"({"name": "deep", "description": "d", "command": {"argv": ["/bin/true"]}, "parameters": )" +
+                         schema + "}");
+  LoadedTool t = tool_from_json(def, "deep.json", "/tmp");
+  EXPECT_FALSE(t.tool);
+  ASSERT_FALSE(t.errors.empty());
+  EXPECT_NE(t.errors[0].find("deep.json"), std::string::npos) << t.errors[0];
+  EXPECT_NE(t.errors[0].find("deeper than"), std::string::npos) << t.errors[0];
 }
 
 // Issue 17, item 6, as attacked: `{id}` = `..` in `/api/users/{id}/profile` sent

@@ -123,7 +123,7 @@ std::shared_ptr<const Page> BrowserState::fetch(const std::string& url_in, bool 
     net::HttpRequest req;
     req.url = url;
     req.headers = {{"Accept", "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"}};
-    auto r = config_->http->request(req);
+    auto r = config_->http->request(req, nullptr, {config_->http_policy, std::nullopt});
     if (!r) return fail(r.error->message);
     const auto& res = *r.response;
     if (res.status >= 400) return fail("HTTP " + std::to_string(res.status) + " " + res.reason);

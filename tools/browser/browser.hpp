@@ -16,6 +16,7 @@
 
 namespace ossa::net {
 class HttpClient;
+class NetworkPolicy;
 }
 
 namespace ossa::browser {
@@ -23,6 +24,8 @@ namespace ossa::browser {
 struct BrowserConfig {
   std::shared_ptr<SearchBackend> backend;     // null: search reports that none is configured
   std::shared_ptr<net::HttpClient> http;      // null: http(s) pages cannot be opened
+  // The rules pages are fetched under (per request: `http` may be shared); null: http's own.
+  std::shared_ptr<const net::NetworkPolicy> http_policy;
   ViewOptions view;
   int max_search_results = 20;                // the reference always asks for 20
   std::string missing_backend_reason;         // said when backend is null

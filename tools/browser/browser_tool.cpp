@@ -167,7 +167,8 @@ std::shared_ptr<const BrowserConfig> make_browser_config(const BrowserSettings& 
   }
   try {
     if (spec.rfind("searxng:", 0) == 0) {
-      config->backend = std::make_shared<SearxngBackend>(spec.substr(8), settings.http);
+      config->backend = std::make_shared<SearxngBackend>(spec.substr(8), settings.http,
+                                                         settings.client);
     } else if (spec.rfind("local:", 0) == 0) {
       config->backend = std::make_shared<LocalDocsBackend>(spec.substr(6));
     } else if (spec.empty()) {
@@ -180,12 +181,15 @@ std::shared_ptr<const BrowserConfig> make_browser_config(const BrowserSettings& 
   } catch (const std::exception& e) {
     config->missing_backend_reason = e.what();
   }
-  if (!settings.network_allowlist.empty()) {
-    std::string error;
-    auto policy = net::NetworkPolicy::parse(settings.network_allowlist, &error);
-    if (policy) {
+  // Throws std::invalid_argument naming a malformed rule: a rule the user wrote is never dropped.
+  net::NetworkPolicy policy(settings.network_allowlist);
+  if (!policy.empty()) {
+    config->http_policy = std::make_shared<const net::NetworkPolicy>(std::move(policy));
+    if (settings.client) {
+      config->http = settings.client;
+    } else {
       net::HttpClientOptions o = settings.http;
-      o.policy = std::move(*policy);
+      o.policy = *config->http_policy;
       config->http = std::make_shared<net::HttpClient>(std::move(o));
     }
   }

@@ -25,12 +25,15 @@ struct BrowserSettings {
   // then $OSSA_LOCAL_DOCS.
   std::string search_backend;
   net::HttpClientOptions http;  // timeouts, size cap, CAs, proxies (its policy is replaced)
+  // The runtime's shared client (the allowlist and the search instance's rule apply per
+  // request); null: clients are made from `http`.
+  std::shared_ptr<net::HttpClient> client;
   std::size_t view_tokens = 1024;
   TokenCounter count_tokens;    // null: estimate
 };
 
-// Builds the shared configuration. Never throws: an unusable setting becomes the reason
-// search or open reports to the model.
+// Builds the shared configuration. Throws std::invalid_argument naming a malformed allowlist
+// rule; an unusable search backend becomes the reason search reports to the model.
 std::shared_ptr<const BrowserConfig> make_browser_config(const BrowserSettings& settings);
 
 // The namespace description ending in "sources=<source>".

@@ -7,7 +7,8 @@
 
 namespace ossa::browser {
 
-SearxngBackend::SearxngBackend(std::string base_url, net::HttpClientOptions client_options) {
+SearxngBackend::SearxngBackend(std::string base_url, net::HttpClientOptions client_options,
+                               std::shared_ptr<net::HttpClient> shared) {
   std::string err;
   auto u = net::parse_url(base_url, &err);
   if (!u || (u->scheme != "http" && u->scheme != "https"))
@@ -17,9 +18,13 @@ SearxngBackend::SearxngBackend(std::string base_url, net::HttpClientOptions clie
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
   // The configured instance is the one origin this client may reach (often on loopback).
   std::string host = u->host_is_ipv6() ? "[" + u->host + "]" : u->host;
-  client_options.policy =
-      net::NetworkPolicy({u->scheme + "://" + host + ":" + std::to_string(u->port)});
-  client_ = std::make_unique<net::HttpClient>(std::move(client_options));
+  policy_ = std::make_shared<const net::NetworkPolicy>(
+      std::vector<std::string>{u->scheme + "://" + host + ":" + std::to_string(u->port)});
+  client_ = std::move(shared);
+  if (!client_) {
+    client_options.policy = *policy_;
+    client_ = std::make_shared<net::HttpClient>(std::move(client_options));
+  }
 }
 
 SearxngBackend::~SearxngBackend() = default;
@@ -29,7 +34,7 @@ bool SearxngBackend::search(std::string_view query, int topn, std::vector<Search
   net::HttpRequest req;
   req.url = base_ + "/search?q=" + net::percent_encode(query) + "&format=json&pageno=1";
   req.headers = {{"Accept", "application/json"}};
-  auto r = client_->request(req);
+  auto r = client_->request(req, nullptr, {policy_, std::nullopt});
   if (!r) {
     *error = "SearXNG request failed: " + r.error->message;
     return false;

@@ -14,7 +14,9 @@ class SearxngBackend : public SearchBackend {
   // `base_url` like "http://127.0.0.1:8888" (a path prefix is kept). `client_options` supplies
   // timeouts, CAs and proxies; its policy is replaced by one naming the instance. Throws
   // std::invalid_argument for an unusable URL.
-  SearxngBackend(std::string base_url, net::HttpClientOptions client_options = {});
+  // `shared`: the runtime's client to send through (the instance's rule applies per request).
+  SearxngBackend(std::string base_url, net::HttpClientOptions client_options = {},
+                 std::shared_ptr<net::HttpClient> shared = nullptr);
   ~SearxngBackend() override;
 
   std::string source() const override { return "web"; }
@@ -23,7 +25,8 @@ class SearxngBackend : public SearchBackend {
 
  private:
   std::string base_;
-  std::unique_ptr<net::HttpClient> client_;
+  std::shared_ptr<const net::NetworkPolicy> policy_;
+  std::shared_ptr<net::HttpClient> client_;
 };
 
 }  // namespace ossa::browser

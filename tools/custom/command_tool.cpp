@@ -17,12 +17,12 @@ class CommandTool final : public Tool {
     if (binding_.timeout) limited.limits.timeout = std::min(*binding_.timeout, ctx.limits.timeout);
     if (binding_.memory_mib) limited.limits.memory_mib = *binding_.memory_mib;
     if (binding_.max_output_bytes) limited.limits.max_output_bytes = *binding_.max_output_bytes;
-    sandbox::Policy policy = exec_policy(limited, "/workspace");
+    sandbox::Policy policy = exec_policy(limited);
     for (const auto& p : binding_.read_only) policy.read_only.push_back(p);
     for (const auto& kv : binding_.env) policy.env.push_back(kv);
 
     const std::vector<std::pair<std::string, std::string>> extra = {
-        {"tool_dir", binding_.tool_dir.string()}, {"workspace", "/workspace"}};
+        {"tool_dir", binding_.tool_dir.string()}, {"workspace", kWorkspaceMount}};
     auto identity = [](std::string_view s) { return std::string(s); };
     std::vector<std::string> argv;
     for (const auto& tmpl : binding_.argv) {

@@ -14,28 +14,41 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Runs the request on the client's own I/O thread and resumes the coroutine on its executor.
-asio::awaitable<net::HttpResult> send(net::HttpClient& client, net::HttpRequest request) {
-  auto ex = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(net::HttpResult)>(
-      [&client, ex](auto handler, net::HttpRequest req) {
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        client.async_request(std::move(req), [h, ex](net::HttpResult result) {
-          auto target = asio::get_associated_executor(*h, ex);
-          asio::post(target, [h, result = std::move(result)]() mutable { (*h)(std::move(result)); });
-        });
-      },
-      asio::use_awaitable, std::move(request));
+// Runs the request on the client's own I/O thread and resumes the awaiting coroutine on its
+// executor. Not a coroutine itself: GCC 12 destroys a co_await expression's temporaries twice,
+// and the initiation owns the scope's shared policy (a second release freed the tool's policy
+// while the tool still used it).
+asio::awaitable<net::HttpResult> send(std::shared_ptr<net::HttpClient> client,
+                                      net::HttpRequest request, net::RequestScope scope) {
+  auto init = [client = std::move(client), scope = std::move(scope)](auto handler,
+                                                                      net::HttpRequest req) {
+    auto h = std::make_shared<decltype(handler)>(std::move(handler));
+    client->async_request(
+        std::move(req),
+        [h](net::HttpResult result) {
+          auto target = asio::get_associated_executor(*h);
+          asio::post(target,
+                     [h, result = std::move(result)]() mutable { std::move(*h)(std::move(result)); });
+        },
+        scope);
+  };
+  return asio::async_initiate<decltype(asio::use_awaitable), void(net::HttpResult)>(
+      std::move(init), asio::use_awaitable, std::move(request));
 }
 
 class HttpTool final : public Tool {
  public:
-  HttpTool(ToolSpec spec, HttpBinding binding) : spec_(std::move(spec)), binding_(std::move(binding)) {
-    net::HttpClientOptions options;
-    options.policy = net::NetworkPolicy(binding_.rules);  // throws on a malformed rule
-    if (binding_.timeout) options.total_timeout = *binding_.timeout;
-    options.proxy = net::ProxySettings::from_environment();
-    client_ = std::make_unique<net::HttpClient>(std::move(options));
+  HttpTool(ToolSpec spec, HttpBinding binding, std::shared_ptr<net::HttpClient> client)
+      : spec_(std::move(spec)),
+        binding_(std::move(binding)),
+        // Throws on a malformed rule.
+        policy_(std::make_shared<const net::NetworkPolicy>(binding_.rules)),
+        client_(std::move(client)) {
+    if (!client_) {
+      net::HttpClientOptions options;
+      options.proxy = net::ProxySettings::from_environment();
+      client_ = std::make_shared<net::HttpClient>(std::move(options));
+    }
   }
   const ToolSpec& spec() const override { return spec_; }
 
@@ -75,7 +88,10 @@ class HttpTool final : public Tool {
       req.body = call.arguments.dump();
     }
     req.headers.emplace_back("Accept", "application/json, text/plain;q=0.9, */*;q=0.5");
-    net::HttpResult result = co_await send(*client_, std::move(req));
+    // Named, not temporaries: GCC 12 destroys co_await temporaries twice.
+    net::RequestScope scope{policy_, binding_.timeout};
+    auto op = send(client_, std::move(req), std::move(scope));
+    net::HttpResult result = co_await std::move(op);
     if (!result) {
       const net::HttpError& e = *result.error;
       co_return ToolResult::failure("The request failed (" + std::string(net::to_string(e.kind)) +
@@ -99,13 +115,15 @@ class HttpTool final : public Tool {
  private:
   ToolSpec spec_;
   HttpBinding binding_;
-  std::unique_ptr<net::HttpClient> client_;
+  std::shared_ptr<const net::NetworkPolicy> policy_;
+  std::shared_ptr<net::HttpClient> client_;
 };
 
 }  // namespace
 
-std::shared_ptr<Tool> make_http_tool(ToolSpec spec, HttpBinding binding) {
-  return std::make_shared<HttpTool>(std::move(spec), std::move(binding));
+std::shared_ptr<Tool> make_http_tool(ToolSpec spec, HttpBinding binding,
+                                     std::shared_ptr<net::HttpClient> client) {
+  return std::make_shared<HttpTool>(std::move(spec), std::move(binding), std::move(client));
 }
 
 }  // namespace ossa::tools::custom

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "tools/net/http_client.hpp"
 #include "tools/tool.hpp"
 
 namespace ossa::tools::custom {
@@ -24,7 +25,9 @@ struct HttpBinding {
   std::optional<std::size_t> max_output_bytes;
 };
 
-// Throws std::invalid_argument when a rule is malformed.
-std::shared_ptr<Tool> make_http_tool(ToolSpec spec, HttpBinding binding);
+// Throws std::invalid_argument when a rule is malformed. `client`: the runtime's shared client
+// (its proxies and pool; the binding's rules apply per request); null: the tool makes its own.
+std::shared_ptr<Tool> make_http_tool(ToolSpec spec, HttpBinding binding,
+                                     std::shared_ptr<net::HttpClient> client = nullptr);
 
 }  // namespace ossa::tools::custom

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "schemas/json_depth.hpp"
 #include "schemas/schemas.hpp"
 #include "tools/custom/command_tool.hpp"
 #include "tools/custom/http_tool.hpp"
@@ -29,6 +30,15 @@ LoadedTool tool_from_json(const Json& def, const std::string& origin, const fs::
   auto error = [&](const std::string& what) { out.errors.push_back(origin + ": " + what); };
   if (!def.is_object()) {
     error("a tool file holds one JSON object");
+    return out;
+  }
+  // Before the validator walks it recursively: a tool's own levels above its parameters schema
+  // (parameters, the binding's fields) and the schema's bound.
+  constexpr std::size_t kMaxDepth = ossa::schemas::kMaxJsonDepth + 4;
+  if (ossa::schemas::json_depth(def, kMaxDepth) > kMaxDepth) {
+    error("the definition nests deeper than " + std::to_string(kMaxDepth) +
+          " levels (parameters schemas are limited to " +
+          std::to_string(ossa::schemas::kMaxJsonDepth) + ")");
     return out;
   }
   // The binding is a choice of two; say so plainly rather than as a failed oneOf.
@@ -116,7 +126,7 @@ LoadedTool tool_from_json(const Json& def, const std::string& origin, const fs::
   b.timeout = timeout;
   b.max_output_bytes = max_output;
   try {
-    out.tool = custom::make_http_tool(std::move(spec), std::move(b));
+    out.tool = custom::make_http_tool(std::move(spec), std::move(b), options.http_client);
   } catch (const std::exception& e) {
     error(std::string("field `http.allow`: ") + e.what());
   }

@@ -9,13 +9,14 @@
 //             "allow": ["http://127.0.0.1:8080"]}}
 //
 // or a "command" binding ({"argv": ["/usr/bin/python3", "{tool_dir}/count.py"]}: arguments as
-// JSON on stdin, stdout is the result, run in the sandbox with the workspace at /workspace).
+// JSON on stdin, stdout is the result, run in the sandbox with the workspace at /mnt/data, tools::kWorkspaceMount).
 // Every problem in a file is reported as "<file>: field `x.y`: <what is wrong>".
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "tools/net/http_client.hpp"
 #include "tools/registry.hpp"
 #include "tools/tool.hpp"
 
@@ -28,6 +29,8 @@ struct ToolFileOptions {
   // The declared secrets `${NAME}` in http headers may name; any other name, or a secret not
   // bound to the URL's host, is an error in the file. Null: none declared.
   std::shared_ptr<const Secrets> secrets;
+  // The runtime's shared HTTP client for http tools; null: each tool makes its own.
+  std::shared_ptr<net::HttpClient> http_client;
 };
 
 struct LoadedTool {

@@ -12,6 +12,8 @@
 #include <boost/asio/write.hpp>
 #include <algorithm>
 #include <csignal>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
@@ -54,6 +56,27 @@ asio::awaitable<sandbox::Result> wait_for(sandbox::Process& p) {
       asio::use_awaitable);
 }
 
+// The workspace's size when this process first ran sandboxed code in it: the write budget
+// counts from there, across every tool and session of the process (a budget per run would let
+// repeated runs fill the disk a budget at a time). An unmeasurable folder counts as empty; spawn
+// then measures it again and says why it cannot run.
+std::uint64_t workspace_baseline(const std::filesystem::path& workspace) {
+  static std::mutex mu;
+  static std::map<std::filesystem::path, std::uint64_t> seen;
+  std::error_code ec;
+  std::filesystem::path key = std::filesystem::weakly_canonical(workspace, ec);
+  if (ec) key = workspace;
+  std::lock_guard lock(mu);
+  if (auto it = seen.find(key); it != seen.end()) return it->second;
+  std::uint64_t bytes = 0;
+  try {
+    bytes = sandbox::workspace_bytes(workspace).bytes;
+  } catch (const sandbox::Error&) {
+  }
+  seen.emplace(key, bytes);
+  return bytes;
+}
+
 }  // namespace
 
 asio::io_context& io_context_of(const ToolContext& ctx) {
@@ -83,11 +106,12 @@ asio::awaitable<SandboxedRun> run_sandboxed(asio::io_context& io, sandbox::Polic
   co_return run;
 }
 
-sandbox::Policy exec_policy(const ToolContext& ctx, const std::string& mount) {
+sandbox::Policy exec_policy(const ToolContext& ctx) {
   sandbox::Policy p;
   p.workspace = ctx.workspace;
-  p.workspace_mount = mount;
-  p.cwd = mount;
+  p.workspace_mount = kWorkspaceMount;
+  p.cwd = kWorkspaceMount;
+  p.protect_git = ctx.protect_git;
   p.network = sandbox::Network::none;
   p.limits.wall_timeout = ctx.limits.timeout;
   p.limits.cpu_seconds = static_cast<unsigned>(
@@ -96,6 +120,9 @@ sandbox::Policy exec_policy(const ToolContext& ctx, const std::string& mount) {
   p.limits.max_processes = static_cast<unsigned>(ctx.limits.max_processes);
   p.limits.max_file_bytes = static_cast<std::uint64_t>(ctx.limits.max_file_mib) << 20;
   p.limits.max_output_bytes = ctx.limits.max_output_bytes;
+  if (ctx.limits.workspace_write_mib && !ctx.workspace.empty())
+    p.limits.workspace_max_bytes =
+        workspace_baseline(ctx.workspace) + (static_cast<std::uint64_t>(ctx.limits.workspace_write_mib) << 20);
   p.allow_degraded = ctx.limits.allow_degraded;
   p.env = {{"HOME", "/tmp"}, {"LANG", "C.UTF-8"}, {"MPLBACKEND", "Agg"}};
   return p;
@@ -107,6 +134,9 @@ std::string describe_exit(const sandbox::Result& r, const sandbox::Policy& polic
     s << "timed out after " << policy.limits.wall_timeout.count() / 1000.0 << " s and was killed";
   } else if (r.out_of_memory) {
     s << "ran out of memory (limit " << (policy.limits.memory_bytes >> 20) << " MiB) and was killed";
+  } else if (r.workspace_full) {
+    s << "filled the workspace past its byte budget (" << (policy.limits.workspace_max_bytes >> 20)
+      << " MiB in all; [sandbox] workspace_write_mib) and was killed";
   } else if (r.signal > 0) {
     const char* abbrev = sigabbrev_np(r.signal);
     s << "was killed by signal " << r.signal << (abbrev ? std::string(" (SIG") + abbrev + ")" : "");

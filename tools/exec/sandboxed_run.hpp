@@ -36,9 +36,10 @@ boost::asio::awaitable<SandboxedRun> run_sandboxed(boost::asio::io_context& io,
                                                    std::vector<std::string> argv,
                                                    std::string input, std::size_t cap);
 
-// The sandbox policy for code run on the model's behalf: ctx.workspace read-write at `mount`
-// (cwd there), no network, ctx.limits applied (wall timeout = ctx.limits.timeout).
-sandbox::Policy exec_policy(const ToolContext& ctx, const std::string& mount);
+// The sandbox policy for code run on the model's behalf: ctx.workspace read-write at
+// kWorkspaceMount (cwd there), no network, ctx.limits applied (wall timeout =
+// ctx.limits.timeout).
+sandbox::Policy exec_policy(const ToolContext& ctx);
 
 // "killed by signal 9 (SIGKILL)", "exited with status 3", "timed out after 2.0 s", ...
 std::string describe_exit(const sandbox::Result& r, const sandbox::Policy& policy);

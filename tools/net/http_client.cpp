@@ -165,6 +165,7 @@ struct Conn {
 // What one request needs while it runs, shared with its cancel hook.
 struct Job {
   HttpRequest request;
+  RequestScope scope;
   std::shared_ptr<HttpCancel::State> cancel;
   Clock::time_point deadline;
   Conn* conn = nullptr;         // the connection in use, closed on cancel
@@ -439,13 +440,14 @@ struct HttpClient::Impl {
       if (!url) fail(HttpErrorKind::invalid_url, "invalid URL `" + req.url + "`: " + err);
       if (url->scheme != "http" && url->scheme != "https")
         fail(HttpErrorKind::invalid_url, "unsupported URL scheme `" + url->scheme + "`");
-      auto verdict = options.policy.check_target(url->scheme, url->host, url->port);
+      const NetworkPolicy& policy = job.scope.policy ? *job.scope.policy : options.policy;
+      auto verdict = policy.check_target(url->scheme, url->host, url->port);
       if (!verdict) fail(HttpErrorKind::policy, verdict.message);
 
       // Resolve once and check every address; connect only to these.
       auto eps = co_await resolve(job, url->host, url->port);
       for (const auto& ep : eps) {
-        auto a = options.policy.check_address(url->scheme, url->host, url->port,
+        auto a = policy.check_address(url->scheme, url->host, url->port,
                                               ep.address().to_string());
         if (!a) fail(HttpErrorKind::policy, a.message);
       }
@@ -626,12 +628,13 @@ std::size_t HttpClient::idle_connections() const {
   return n;
 }
 
-HttpCancel HttpClient::async_request(HttpRequest request, Handler done) {
+HttpCancel HttpClient::async_request(HttpRequest request, Handler done, RequestScope scope) {
   auto state = std::make_shared<HttpCancel::State>();
   HttpCancel handle(state);
   Impl* impl = impl_.get();
   auto job = std::make_shared<Job>();
   job->request = std::move(request);
+  job->scope = std::move(scope);
   job->cancel = state;
   {
     std::lock_guard lock(state->mutex);
@@ -646,7 +649,8 @@ HttpCancel HttpClient::async_request(HttpRequest request, Handler done) {
       std::lock_guard lock(job->cancel->mutex);
       job->cancelled = job->cancel->cancelled;
     }
-    job->deadline = Clock::now() + impl->options.total_timeout;
+    job->deadline =
+        Clock::now() + job->scope.total_timeout.value_or(impl->options.total_timeout);
     impl->jobs.insert(job.get());
     asio::co_spawn(impl->io, run_job(impl, job),
                    [impl, job, done = std::move(done)](std::exception_ptr ep, HttpResult r) {
@@ -663,15 +667,16 @@ HttpCancel HttpClient::async_request(HttpRequest request, Handler done) {
   return handle;
 }
 
-HttpResult HttpClient::request(HttpRequest request, HttpCancel* cancel) {
+HttpResult HttpClient::request(HttpRequest request, HttpCancel* cancel, RequestScope scope) {
   if (impl_->io.get_executor().running_in_this_thread())
     return HttpResult{std::nullopt,
                       HttpError{HttpErrorKind::protocol,
                                 "HttpClient::request called on the client's own I/O thread"}};
   std::promise<HttpResult> promise;
   auto future = promise.get_future();
-  HttpCancel h = async_request(std::move(request),
-                               [&promise](HttpResult r) { promise.set_value(std::move(r)); });
+  HttpCancel h = async_request(
+      std::move(request), [&promise](HttpResult r) { promise.set_value(std::move(r)); },
+      std::move(scope));
   if (cancel) *cancel = h;
   return future.get();
 }

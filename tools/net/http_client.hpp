@@ -39,6 +39,15 @@ struct HttpRequest {
   std::vector<std::string> sensitive_headers;
 };
 
+// What one caller of a shared client sets for its own requests, over the client's options:
+// tools with their own rules share one client, its connections and its I/O thread.
+struct RequestScope {
+  // The rules for the request and its redirects; null: HttpClientOptions::policy.
+  std::shared_ptr<const NetworkPolicy> policy;
+  // Whole request, redirects included; nullopt: HttpClientOptions::total_timeout.
+  std::optional<std::chrono::milliseconds> total_timeout;
+};
+
 struct HttpResponse {
   int status = 0;
   std::string reason;
@@ -123,10 +132,10 @@ class HttpClient {
 
   using Handler = std::function<void(HttpResult)>;
   // Starts the request; `done` runs once, on the client's I/O thread.
-  HttpCancel async_request(HttpRequest request, Handler done);
+  HttpCancel async_request(HttpRequest request, Handler done, RequestScope scope = {});
   // Blocks until done. `cancel`, when given, receives the handle before the request starts
   // (so another thread can cancel it).
-  HttpResult request(HttpRequest request, HttpCancel* cancel = nullptr);
+  HttpResult request(HttpRequest request, HttpCancel* cancel = nullptr, RequestScope scope = {});
 
   const HttpClientOptions& options() const;
   // Idle pooled connections right now (for tests and stats).

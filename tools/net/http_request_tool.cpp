@@ -7,6 +7,7 @@
 
 #include "tools/net/url.hpp"
 #include "tools/registry.hpp"
+#include "tools/text.hpp"
 #include "tools/tool.hpp"
 
 namespace ossa::net {
@@ -14,11 +15,6 @@ namespace {
 
 using tools::Json;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // What one call needs, prepared outside the coroutine (see browser_tool.cpp on GCC 12).
 struct Prepared {
@@ -83,7 +79,7 @@ Prepared prepare(const Json& args, const tools::ToolContext& ctx, const std::str
         }
       }
       if (secret) p.request.sensitive_headers.push_back(it.key());
-      if (lower(it.key()) == "content-type") has_type = true;
+      if (tools::lower_ascii(it.key()) == "content-type") has_type = true;
       p.request.headers.emplace_back(it.key(), out);
     }
   }
@@ -116,7 +112,7 @@ tools::ToolResult format(const HttpResult& r, const Prepared& p,
   std::string text = "HTTP " + std::to_string(res.status) + " " + res.reason + "\n";
   for (const auto& [k, v] : res.headers)
     for (const auto& want : settings.shown_headers)
-      if (lower(k) == want) text += lower(k) + ": " + v + "\n";
+      if (tools::lower_ascii(k) == want) text += tools::lower_ascii(k) + ": " + v + "\n";
   if (!res.redirects.empty()) text += "final-url: " + res.final_url + "\n";
   text += "\n";
   std::string body = res.body;
@@ -156,14 +152,15 @@ class HttpRequestTool : public tools::Tool {
       "required": ["url"]})J");
     spec_.needs_network = true;
     spec_.needs_approval = true;
-    HttpClientOptions o = settings.http;
     std::string error;
     auto policy = NetworkPolicy::parse(settings.network_allowlist, &error);
-    // A malformed rule is said as such, never read as "no rules".
+    // A malformed rule is said as such, never read as "no rules" (the runtime's Environment
+    // refuses it before any tool is built).
     if (!policy) disabled_ = error;
     else if (policy->empty()) disabled_ = "no network rules allow any host";
-    o.policy = policy ? std::move(*policy) : NetworkPolicy();
-    client_ = std::make_shared<HttpClient>(std::move(o));
+    policy_ = std::make_shared<const NetworkPolicy>(policy ? std::move(*policy) : NetworkPolicy());
+    client_ = settings.client;
+    if (!client_) client_ = std::make_shared<HttpClient>(settings.http);
   }
 
   const tools::ToolSpec& spec() const override { return spec_; }
@@ -182,14 +179,18 @@ class HttpRequestTool : public tools::Tool {
   // awaiting coroutine's executor by Asio's completion machinery.
   boost::asio::awaitable<HttpResult> request(HttpRequest req) const {
     auto client = client_;
-    auto init = [client](auto handler, HttpRequest r) {
+    auto policy = policy_;
+    auto init = [client, policy](auto handler, HttpRequest r) {
       auto h = std::make_shared<decltype(handler)>(std::move(handler));
-      client->async_request(std::move(r), [h](HttpResult result) {
-        auto ex = boost::asio::get_associated_executor(*h);
-        boost::asio::post(ex, [h, result = std::move(result)]() mutable {
-          std::move(*h)(std::move(result));
-        });
-      });
+      client->async_request(
+          std::move(r),
+          [h](HttpResult result) {
+            auto ex = boost::asio::get_associated_executor(*h);
+            boost::asio::post(ex, [h, result = std::move(result)]() mutable {
+              std::move(*h)(std::move(result));
+            });
+          },
+          RequestScope{policy, std::nullopt});
     };
     return boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(HttpResult)>(
         std::move(init), boost::asio::use_awaitable, std::move(req));
@@ -197,6 +198,7 @@ class HttpRequestTool : public tools::Tool {
 
   HttpRequestToolSettings settings_;
   tools::ToolSpec spec_;
+  std::shared_ptr<const NetworkPolicy> policy_;
   std::shared_ptr<HttpClient> client_;
   std::string disabled_;
 };

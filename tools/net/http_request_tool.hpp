@@ -21,12 +21,16 @@ namespace ossa::net {
 struct HttpRequestToolSettings {
   std::vector<std::string> network_allowlist;  // NetworkPolicy rules
   HttpClientOptions http;                      // timeouts, caps, CAs, proxies (policy replaced)
+  // The runtime's shared client (the allowlist applies per request); null: one made from `http`.
+  std::shared_ptr<HttpClient> client;
   std::size_t max_body_chars = 16 * 1024;      // body shown to the model; the rest is cut
   // Response headers shown to the model (case-insensitive).
   std::vector<std::string> shown_headers = {"content-type", "location", "retry-after",
                                             "www-authenticate", "x-request-id"};
 };
 
+// A malformed allowlist rule disables the tool with a message naming it (the runtime's
+// Environment refuses such a configuration before building tools).
 std::shared_ptr<tools::Tool> make_http_request_tool(const HttpRequestToolSettings& settings);
 void add_http_request_tool(tools::Registry& registry, const HttpRequestToolSettings& settings);
 

@@ -9,7 +9,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <functional>
-#include <random>
 #include <sstream>
 
 #include "tools/exec/sandboxed_run.hpp"
@@ -29,39 +28,47 @@ struct PythonInterpreter::Impl {
   asio::io_context& io;
   sandbox::Policy policy;
   std::unique_ptr<sandbox::Process> proc;
-  std::string marker;   // written by the driver after each cell (and once when ready)
-  std::string pending;  // bytes received that may be the start of a marker
+  std::string pending;  // bytes of stdout not yet parsed into records
 
   Impl(asio::io_context& i, sandbox::Policy p) : io(i), policy(std::move(p)) {}
 
-  // Reads output up to the next marker, passing it to sink(); false when the interpreter is
-  // gone (EOF) or the read was cancelled.
+  // Reads records up to the next end (b"E") or ready (b"R") record, passing output payloads to
+  // sink(); false when the interpreter is gone (EOF), the stream is not records, or the read
+  // was cancelled. Only the driver's framer writes this stream (see driver.py): what a cell
+  // prints arrives as payload and cannot end its cell.
   template <class Sink>
-  asio::awaitable<bool> read_until_marker(Sink sink) {
+  asio::awaitable<bool> read_until_end(Sink sink) {
     for (;;) {
-      auto at = pending.find(marker);
-      if (at != std::string::npos) {
-        sink(std::string_view(pending).substr(0, at));
-        pending.erase(0, at + marker.size());
-        co_return true;
+      while (pending.size() >= 5) {
+        const char kind = pending[0];
+        const std::size_t length = (std::size_t(std::uint8_t(pending[1])) << 24) |
+                                   (std::size_t(std::uint8_t(pending[2])) << 16) |
+                                   (std::size_t(std::uint8_t(pending[3])) << 8) |
+                                   std::size_t(std::uint8_t(pending[4]));
+        if (kind != 'O' && kind != 'E' && kind != 'R') {
+          sink("\n[the Python driver sent a malformed record]\n");
+          co_return false;
+        }
+        if (kind == 'O' && pending.size() < 5 + length) {
+          // Pass on what has arrived of a large record; keep the header for the rest.
+          sink(std::string_view(pending).substr(5));
+          const std::size_t left = length - (pending.size() - 5);
+          pending.resize(5);
+          pending[1] = char(left >> 24), pending[2] = char(left >> 16), pending[3] = char(left >> 8),
+          pending[4] = char(left);
+          break;
+        }
+        if (pending.size() < 5 + length) break;
+        if (kind == 'O') sink(std::string_view(pending).substr(5, length));
+        pending.erase(0, 5 + length);
+        if (kind != 'O') co_return true;
       }
-      // Keep back only a suffix that could begin a marker split across reads.
-      std::size_t cut = pending.rfind('\x1e');
-      if (cut == std::string::npos || pending.size() - cut >= marker.size() ||
-          marker.compare(0, pending.size() - cut, pending, cut) != 0)
-        cut = pending.size();
-      sink(std::string_view(pending).substr(0, cut));
-      pending.erase(0, cut);
       char buf[65536];
       boost::system::error_code ec;
       std::size_t n = co_await proc->stdout_pipe().async_read_some(
           asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
       pending.append(buf, n);
-      if (ec) {
-        sink(pending);
-        pending.clear();
-        co_return false;
-      }
+      if (ec) co_return false;
     }
   }
 
@@ -96,8 +103,8 @@ struct CappedOutput {
 
 PythonInterpreter::PythonInterpreter(asio::io_context& io, sandbox::Policy policy)
     : impl_(std::make_unique<Impl>(io, std::move(policy))) {
-  impl_->policy.workspace_mount = "/mnt/data";
-  impl_->policy.cwd = "/mnt/data";
+  impl_->policy.workspace_mount = tools::kWorkspaceMount;
+  impl_->policy.cwd = tools::kWorkspaceMount;
   // One interpreter lives for the whole session: only per-cell timeouts apply.
   impl_->policy.limits.wall_timeout = std::chrono::milliseconds(0);
   impl_->policy.limits.cpu_seconds = 0;
@@ -114,15 +121,10 @@ asio::awaitable<CellResult> PythonInterpreter::run(std::string code, std::chrono
   CellResult res;
 
   if (!d.proc) {
-    std::random_device rd;
-    std::ostringstream m;
-    // Record separators around random hex: unlikely in real output, and allowed in argv.
-    m << '\x1e' << "ossa-cell-end-" << std::hex << rd() << rd() << rd() << rd() << '\x1e';
-    d.marker = m.str();
     try {
       d.proc = sandbox::Sandbox::spawn(d.io, d.policy,
                                        {"/usr/bin/python3", "-I", "-c",
-                                        std::string(python_driver_source()), d.marker});
+                                        std::string(python_driver_source())});
     } catch (const std::exception& e) {
       res.setup_error = e.what();
       co_return res;
@@ -130,7 +132,7 @@ asio::awaitable<CellResult> PythonInterpreter::run(std::string code, std::chrono
     res.fresh = true;
     std::string startup_noise;
     asio::steady_timer startup(d.io, kStartupTimeout);
-    auto ready = co_await (d.read_until_marker([&](std::string_view s) { startup_noise += s; }) ||
+    auto ready = co_await (d.read_until_end([&](std::string_view s) { startup_noise += s; }) ||
                            startup.async_wait(asio::use_awaitable));
     if (ready.index() != 0 || !std::get<0>(ready)) {
       d.kill();
@@ -144,11 +146,14 @@ asio::awaitable<CellResult> PythonInterpreter::run(std::string code, std::chrono
   std::string request = std::to_string(code.size()) + "\n" + code;
   const auto started = Clock::now();
   boost::system::error_code wec;
-  co_await asio::async_write(d.proc->stdin_pipe(), asio::buffer(request),
-                             asio::redirect_error(asio::use_awaitable, wec));
-
   asio::steady_timer deadline(d.io, timeout);
-  auto outcome = co_await (d.read_until_marker(std::ref(out)) || deadline.async_wait(asio::use_awaitable));
+  // Written while reading: output waiting in the pipe must not block a large cell's source.
+  auto send = [&]() -> asio::awaitable<void> {
+    co_await asio::async_write(d.proc->stdin_pipe(), asio::buffer(request),
+                               asio::redirect_error(asio::use_awaitable, wec));
+  };
+  auto outcome = co_await ((send() && d.read_until_end(std::ref(out))) ||
+                           deadline.async_wait(asio::use_awaitable));
   res.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
 
   if (outcome.index() == 1) {

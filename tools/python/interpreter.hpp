@@ -37,7 +37,8 @@ struct CellResult {
 
 class PythonInterpreter {
  public:
-  // `policy` is used for every (re)start; workspace_mount and cwd are set to /mnt/data.
+  // `policy` is used for every (re)start; workspace_mount and cwd are set to
+  // tools::kWorkspaceMount (/mnt/data).
   PythonInterpreter(boost::asio::io_context& io, sandbox::Policy policy);
   ~PythonInterpreter();
   PythonInterpreter(const PythonInterpreter&) = delete;

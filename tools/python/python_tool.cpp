@@ -30,7 +30,7 @@ class PythonTool final : public Tool {
     std::string code = unwrap_text_body(call.body, {"code", "input", "source", "script"});
     auto& io = io_context_of(ctx);
     auto make = [&] {
-      return std::make_shared<PythonInterpreter>(io, exec_policy(ctx, "/mnt/data"));
+      return std::make_shared<PythonInterpreter>(io, exec_policy(ctx));
     };
     std::shared_ptr<PythonInterpreter> scratch;  // no session: an interpreter for this call only
     PythonInterpreter* interp = nullptr;
@@ -52,7 +52,7 @@ class PythonTool final : public Tool {
     std::string text = cell.output;
     const std::string lost =
         " The Python interpreter has been restarted: variables, imports and definitions from "
-        "earlier cells are gone (files in /mnt/data are kept).";
+        "earlier cells are gone (files in " + std::string(kWorkspaceMount) + " are kept).";
     if (cell.timed_out) {
       if (!text.empty() && text.back() != '\n') text += '\n';
       text += "[ERROR] Execution timed out after " + seconds_text(ctx.limits.timeout) + " seconds." + lost;
@@ -82,7 +82,8 @@ std::string python_namespace_description(std::chrono::milliseconds timeout) {
          "files).\n\nWhen you send a message containing Python code to python, it will be "
          "executed in a stateful Jupyter notebook environment. python will respond with the "
          "output of the execution or time out after " + seconds_text(timeout) +
-         " seconds. The drive at '/mnt/data' can be used to save and persist user files. "
+         " seconds. The drive at '" + std::string(kWorkspaceMount) +
+         "' can be used to save and persist user files. "
          "Internet access for this session is disabled.";
 }
 

@@ -1,0 +1,58 @@
+#include "engine/cpu/cpu_backend.hpp"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+
+#include "engine/forward.hpp"
+
+namespace ossa::engine {
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend(const Checkpoint& ck, const ModelConfig& c, const ModelWeights& w, unsigned threads)
+      : ck_(ck), m_(c, w, threads) {}
+
+  const char* name() const override { return "cpu"; }
+
+  void reserve_blocks(std::size_t count) override {
+    if (m_.blocks.size() < count) m_.blocks.resize(count);
+  }
+
+  void copy_block(BlockId from, BlockId to) override {
+    std::copy_n(m_.block(from), m_.kv.block_floats(), m_.block(to));
+  }
+
+  void step(std::span<const StepSequence> batch, const TraceFn* trace) override { forward(m_, batch, trace); }
+
+  std::uint64_t prefetch() override {
+    std::uint64_t total = 0;
+    for (const auto& f : ck_.files()) {
+      const std::uint8_t* base = f.map_data();
+      const std::size_t size = f.map_size();
+      ::madvise(const_cast<std::uint8_t*>(base), size, MADV_WILLNEED);
+      const std::size_t page = 4096, pages = (size + page - 1) / page;
+      m_.pool.parallel_for(pages, [&](std::size_t b, std::size_t e) {
+        std::uint8_t acc = 0;
+        for (std::size_t p = b; p < e; ++p) acc ^= static_cast<const volatile std::uint8_t*>(base)[p * page];
+        static_cast<void>(acc);
+      });
+      total += size;
+    }
+    return total;
+  }
+
+ private:
+  const Checkpoint& ck_;
+  CpuModel m_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(const Checkpoint& checkpoint, const ModelConfig& config,
+                                          const ModelWeights& weights, unsigned threads) {
+  return std::make_unique<CpuBackend>(checkpoint, config, weights, threads);
+}
+
+}  // namespace ossa::engine

@@ -1,0 +1,32 @@
+// The web UI in headless Chromium (tests/clients/webui_browser.mjs, WebDriver over node's
+// fetch to Debian's chromedriver) against ossa_scripted_server: API key, streaming, a tool card,
+// Stop, model markup as text, a session reopened and resumed after a server restart, delete.
+// Skips with one line only where Chromium cannot start (not installed, or it fails to launch).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/cli/subprocess.hpp"
+#include "tests/server/node_runtime.hpp"
+
+namespace {
+
+using ossa::test::node_command;
+
+TEST(WebUiBrowser, KeyStreamingToolCardStopMarkupResumeDelete) {
+  if (auto p = ossa::test::node_version_problem(); !p.empty()) GTEST_SKIP() << p;
+  std::vector<std::string> argv = node_command();
+  argv.insert(argv.end(), {std::string(OSSA_CLIENTS_DIR) + "/webui_browser.mjs", "--server",
+                           OSSA_SCRIPTED_SERVER, "--shots", OSSA_WEBUI_SHOTS_DIR});
+  if (std::string(OSSA_CHROMIUM).size()) argv.insert(argv.end(), {"--chromium", OSSA_CHROMIUM});
+  if (std::string(OSSA_CHROMEDRIVER).size()) argv.insert(argv.end(), {"--chromedriver", OSSA_CHROMEDRIVER});
+  auto r = ossa::test::run_process(argv);
+  if (r.exit_code == 77) GTEST_SKIP() << r.out.substr(0, r.out.find('\n'));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::cout << r.out;
+}
+
+}  // namespace
