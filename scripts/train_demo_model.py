@@ -38,6 +38,8 @@ import os
 # One thread everywhere: OpenBLAS's own threads make small matmuls ~20x slower on a busy machine.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# examples/tools/secrets.toml reads get_weather's token from here (the demo server takes any).
+os.environ.setdefault("WEATHER_TOKEN", "demo-token")
 import math
 import os
 import random
@@ -87,7 +89,7 @@ def prefixes_from_ossa(ossa, work, repo):
         tr = os.path.join(work, "prefix-%s.jsonl" % name.replace("+", "_"))
         if os.path.exists(tr):
             os.remove(tr)
-        flags = [os.path.join(repo, f) if f == "examples/tools" else f for f in flags]
+        flags = [os.path.join(repo, f) if f.startswith("examples/tools") else f for f in flags]
         run([ossa, "run", "--model", synth, "--max-tokens", "1", "--transcript", tr,
              "--workspace", work, "--date", "2026-01-01"] + flags + ["hi"], check=False)
         msgs = [json.loads(l)["message"] for l in open(tr) if '"type":"message"' in l]
@@ -99,6 +101,7 @@ def prefixes_from_ossa(ossa, work, repo):
 def down_text_from_ossa(ossa, repo):
     """get_weather's reply when nothing listens on its port (the closed-port failure)."""
     r = run([ossa, "tools", "call", "--tools-dir", os.path.join(repo, "examples/tools"),
+             "--config", os.path.join(repo, "examples/tools/secrets.toml"),
              "functions.get_weather", '{"city": "Oslo"}'], check=False)
     try:
         text = json.loads(r.stdout)["text"]

@@ -23,6 +23,9 @@ import sys
 import tempfile
 import time
 
+# examples/tools/secrets.toml reads get_weather's token from here (the demo server takes any).
+os.environ.setdefault("WEATHER_TOKEN", "demo-token")
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tasks  # noqa: E402
 
@@ -101,7 +104,7 @@ def run_item(ossa, model, item, tmp, i):
             f.write(text)
     transcript = os.path.join(tmp, "t%d.jsonl" % i)
     flags = list(tasks.TOOLSETS[item["toolset"]][0])
-    flags = [os.path.join(REPO, f) if f == "examples/tools" else f for f in flags]
+    flags = [os.path.join(REPO, f) if f.startswith("examples/tools") else f for f in flags]
     cmd = [ossa, "run", "--model", model, "--config", os.path.join(tmp, "none.toml"),
            "--workspace", ws, "--temperature", "0", "--max-tokens", "400", "--approve", "none",
            "--threads", "1", "--transcript", transcript] + flags + [item["user"]]

@@ -800,8 +800,10 @@ TOOLSETS = {
     # name: (ossa run flags, has get_weather/word_count)
     "python+browser": (["--tools", "python,browser"], False),
     "python": (["--tools", "python"], False),
-    "python+browser+examples": (["--tools", "python,browser", "--tools-dir", "examples/tools"], True),
-    "python+examples": (["--tools", "python", "--tools-dir", "examples/tools"], True),
+    "python+browser+examples": (["--tools", "python,browser", "--tools-dir", "examples/tools",
+                                 "--config", "examples/tools/secrets.toml"], True),
+    "python+examples": (["--tools", "python", "--tools-dir", "examples/tools",
+                         "--config", "examples/tools/secrets.toml"], True),
 }
 
 # The tool sets the demo model is trained with. The browser is not among them: its description
