@@ -408,6 +408,10 @@ def train(args, torch):
             vout.update(t for t, k in zip(s, mk) if k)
             gm.append(mk)
         masks.append(gm)
+    init = torch.load(args.init) if args.init else None
+    if init:  # keep every token the first run knew, so its rows carry over
+        vin.update(init["vin"])
+        vout.update(init["vout"])
     vin, vout = sorted(vin), sorted(vout)
     in_ix = {t: i for i, t in enumerate(vin)}
     out_ix = {t: i for i, t in enumerate(vout)}
@@ -415,10 +419,25 @@ def train(args, torch):
 
     Model, fp4, _ = build(torch)
     model = Model(len(vin), len(vout))
+    if init:
+        # Continue from an earlier run: its weights, with its embedding and unembedding rows
+        # moved to where the (larger) vocabulary of this run puts them.
+        state = dict(init["state"])
+        with torch.no_grad():
+            emb, unemb = model.emb.detach().clone(), model.unemb.detach().clone()
+            emb[torch.tensor([in_ix[t] for t in init["vin"]])] = state["emb"]
+            unemb[torch.tensor([out_ix[t] for t in init["vout"]])] = state["unemb"]
+        state["emb"], state["unemb"] = emb, unemb
+        model.load_state_dict(state)
+        log("continuing from %s (%d steps)" % (args.init, init["steps"]))
+        prev = init["args"].get("previous", [])
+        args.previous = prev + [{"seed": init["args"]["seed"], "steps": init["steps"],
+                                 "lr": init["args"]["lr"], "train_seconds": round(init["t_train"], 1),
+                                 "loss_last_50": sum(init["losses"][-50:]) / max(1, len(init["losses"][-50:]))}]
     n_zero = CONFIG["vocab_size"] - len(vout)
     log_zero = math.log(n_zero)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
-    warm = 100
+    warm = 100 if not init else 50
 
     def lr_at(step):
         if step < warm:
@@ -612,6 +631,7 @@ def write_report(args, ck, checks, packed):
         "config": CONFIG,
         "seed": ck["args"]["seed"], "steps": ck["steps"], "batch": ck["args"]["batch"],
         "lr": ck["args"]["lr"], "tool_sets": tasks.TRAIN_TOOLSETS,
+        "continued_from_runs": ck["args"].get("previous", []),
         "training_tokens": ck["tokens"], "input_vocabulary": len(ck["vin"]),
         "output_vocabulary": len(ck["vout"]),
         "data_seconds": round(ck["t_data"], 1), "train_seconds": round(ck["t_train"], 1),
@@ -639,6 +659,8 @@ def main():
     ap.add_argument("--lr", type=float, default=4e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--export-only", action="store_true", help="export train.pt from --out again")
+    ap.add_argument("--init", help="start from this train.pt (an earlier run) instead of random "
+                                   "weights; use another --seed for new data")
     ap.add_argument("--pack", help="also write model/ as a reproducible .tar.gz here")
     args = ap.parse_args()
     import torch

@@ -23,7 +23,9 @@ ossa::cli::Run setup(CLI::App& cmd) {
     using namespace ossa;
     ossa::server::ServeSetup s = ossa::server::prepare_serve(*flags, "");
     if (s.config.model.empty())
-      throw cli::UsageError("no model: give --model DIR (a gpt-oss checkpoint folder)");
+      throw cli::UsageError(
+          "no model: give --model DIR (a gpt-oss checkpoint folder), set `model` in the "
+          "configuration file or set OSSA_MODEL (the demo model is missing from this build)");
     if (s.options.mapping.model_id.empty())
       s.options.mapping.model_id =
           std::filesystem::path(s.config.model).lexically_normal().filename().string();

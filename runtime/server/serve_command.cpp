@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "runtime/cli/command.hpp"
+#include "runtime/default_model.hpp"
 #include "runtime/log.hpp"
 
 namespace ossa::server {
@@ -56,6 +57,7 @@ void ServeFlags::add_to(CLI::App& cmd) {
 ServeSetup prepare_serve(const ServeFlags& f, const std::string& default_model_name) {
   ServeSetup s;
   s.config = f.config.effective();
+  if (std::string note = runtime::choose_default_model(s.config); !note.empty()) log::warn(note);
   try {
     s.environment = std::make_unique<runtime::Environment>(s.config);
   } catch (const runtime::ConfigError& e) {

@@ -105,7 +105,10 @@ def run_item(ossa, model, item, tmp, i):
     transcript = os.path.join(tmp, "t%d.jsonl" % i)
     flags = list(tasks.TOOLSETS[item["toolset"]][0])
     flags = [os.path.join(REPO, f) if f.startswith("examples/tools") else f for f in flags]
-    cmd = [ossa, "run", "--model", model, "--config", os.path.join(tmp, "none.toml"),
+    # An empty configuration, unless the tool set brings its own (the weather API's secret).
+    if "--config" not in flags:
+        flags = ["--config", os.path.join(tmp, "none.toml")] + flags
+    cmd = [ossa, "run", "--model", model,
            "--workspace", ws, "--temperature", "0", "--max-tokens", "400", "--approve", "none",
            "--threads", "1", "--transcript", transcript] + flags + [item["user"]]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
@@ -148,7 +151,11 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--jsonl", help="write each item's result here")
     ap.add_argument("--report", help="add the summary to this JSON report (heldout_eval)")
+    ap.add_argument("--values", choices=["heldout", "training"], default="heldout",
+                    help="held-out phrasings always; values (numbers, file names, columns, "
+                         "cities) from the held-out pools (default) or the training pools")
     args = ap.parse_args()
+    tasks.HELDOUT_VALUES = args.values == "heldout"
     model = args.model or os.path.join(os.path.dirname(os.path.abspath(args.ossa)), "demo-model")
     if not os.path.exists(os.path.join(model, "config.json")):
         sys.exit("eval: no checkpoint in %s (pass --model DIR, e.g. the model/ folder "
@@ -196,7 +203,8 @@ def main():
     if args.report:
         with open(args.report) as f:
             rep = json.load(f)
-        rep["heldout_eval"] = dict(summary, seed=args.seed, greedy=True)
+        key = "heldout_eval" if args.values == "heldout" else "heldout_phrasings_eval"
+        rep[key] = dict(summary, seed=args.seed, greedy=True, values=args.values)
         with open(args.report, "w") as f:
             json.dump(rep, f, indent=2)
             f.write("\n")

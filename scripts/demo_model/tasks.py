@@ -179,8 +179,21 @@ def timeout_text(seconds, partial=""):
 # Values: disjoint pools for training and evaluation
 
 
+# Whether evaluation items also take their values (numbers, file stems, columns, cities) from
+# the held-out pools. With False, held-out items keep their held-out phrasings but draw values
+# from the training pools (new combinations of seen tokens): the two scores separate "a new way
+# of asking" from "a token the model never saw" (a held-out number below 1000 is one token the
+# training data may never contain).
+HELDOUT_VALUES = True
+
+
+def values_heldout(heldout):
+    return heldout and HELDOUT_VALUES
+
+
 def pick_int(rng, lo, hi, heldout):
     """Integers whose (n * 2654435761) % 7 == 3 are kept for evaluation."""
+    heldout = values_heldout(heldout)
     while True:
         n = rng.randint(lo, hi)
         if ((n * 2654435761) % 7 == 3) == heldout:
@@ -418,7 +431,7 @@ COLUMNS_HELD = ["revenue", "units", "balance", "minutes"]
 
 
 def file_name(rng, heldout, ext=None):
-    stem = rng.choice(STEMS_HELD if heldout else STEMS)
+    stem = rng.choice(STEMS_HELD if values_heldout(heldout) else STEMS)
     if rng.random() < 0.3:
         stem += rng.choice(["_2024", "_v2", "-old", "_final", "2", "_q3", "-draft"])
     return stem + (ext or rng.choice(EXTS))
@@ -545,7 +558,7 @@ def gen_files(rng, heldout, ws):
 
     if kind == "csv":
         f = file_name(rng, heldout, ".csv")
-        cols = rng.sample(COLUMNS_HELD if heldout else COLUMNS, 2) + ["name"]
+        cols = rng.sample(COLUMNS_HELD if values_heldout(heldout) else COLUMNS, 2) + ["name"]
         rng.shuffle(cols)
         c = rng.choice([x for x in cols if x != "name"])
         rows = []
@@ -564,7 +577,7 @@ def gen_files(rng, heldout, ws):
             ws.reset()
             fill_workspace(ws, rng, heldout)
         tmpl = rng.choice(split(CSVSUM, heldout))
-        ask_c = c if not (rng.random() < 0.05) else rng.choice(COLUMNS_HELD if heldout else COLUMNS)
+        ask_c = c if not (rng.random() < 0.05) else rng.choice(COLUMNS_HELD if values_heldout(heldout) else COLUMNS)
         user = dress(tmpl.format(c=ask_c, f=f), rng, heldout)
         code = CODE_CSVSUM.format(f=f, c=ask_c)
         out = ws.cell.run(code)
@@ -644,7 +657,7 @@ def weather_body(city, units, temp, cond):
 
 
 def gen_weather(rng, heldout, ws, have_tool):
-    city = rng.choice(CITIES_HELD if heldout and rng.random() < 0.5 else CITIES)
+    city = rng.choice(CITIES_HELD if values_heldout(heldout) and rng.random() < 0.5 else CITIES)
     tmpl = rng.choice(split(WEATHER, heldout))
     fahr = rng.random() < 0.2
     core = tmpl.format(c=city)

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "mcp_test_util.hpp"
+#include "tests/cli/server_process.hpp"
 
 extern char** environ;
 
@@ -94,34 +95,11 @@ void exercise_everything(McpHarness& h, const std::string& server) {
   EXPECT_FALSE(error.text.empty());
 }
 
-int free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
-bool port_open(int port) {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(s);
-  return ok;
-}
-
 // server-everything's HTTP mode as a plain child process (the test's own server, reached
 // through the client's network policy), killed at scope end.
 struct HttpEverything {
   pid_t pid = -1;
-  int port = free_port();
+  int port = ossa::test::free_port();
   HttpEverything() {
     std::string script = (kModules / "@modelcontextprotocol/server-everything/dist/index.js").string();
     std::string port_env = "PORT=" + std::to_string(port);
@@ -134,7 +112,7 @@ struct HttpEverything {
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data()) != 0) pid = -1;
     posix_spawn_file_actions_destroy(&fa);
-    for (int i = 0; i < 300 && pid > 0 && !port_open(port); ++i)
+    for (int i = 0; i < 300 && pid > 0 && !ossa::test::port_open(port); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ~HttpEverything() {
@@ -157,7 +135,7 @@ TEST(McpNpmServers, EverythingOverStdioInTheSandbox) {
 TEST(McpNpmServers, EverythingOverStreamableHttp) {
   SKIP_WITHOUT_NODE();
   HttpEverything srv;
-  ASSERT_TRUE(port_open(srv.port)) << "server-everything did not listen on port " << srv.port;
+  ASSERT_TRUE(ossa::test::port_open(srv.port)) << "server-everything did not listen on port " << srv.port;
   McpHarness h;
   mcp::ServerConfig c;
   c.name = "remote";
@@ -175,7 +153,7 @@ TEST(McpNpmServers, HttpServerOutsideThePolicyIsRefused) {
   McpHarness h;
   mcp::ServerConfig c;
   c.name = "gone";
-  c.url = "http://127.0.0.1:" + std::to_string(free_port()) + "/mcp";
+  c.url = "http://127.0.0.1:" + std::to_string(ossa::test::free_port()) + "/mcp";
   c.startup_timeout = std::chrono::seconds(5);
   h.start({c});
   EXPECT_TRUE(has(h.listed[0].error, "HTTP request failed")) << h.listed[0].error;

@@ -2,19 +2,16 @@
 // on loopback: the official `openai` npm SDK, the OpenAI Agents SDK, and a bounded load test.
 // The npm packages come from tests/clients/package-lock.json (scripts/setup.sh installs them);
 // without node or them the tests skip and say why.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "tests/cli/server_process.hpp"
 #include "tests/cli/subprocess.hpp"
 #include "tests/server/node_runtime.hpp"
 
@@ -31,58 +28,35 @@ std::string node_problem() {
   return {};
 }
 
-// The test server as a child process; its first stdout line says where it listens.
+// The scripted test server as a child process, in a data folder of its own.
 class TestServer {
  public:
-  explicit TestServer(std::vector<std::string> extra) {
-    data_ = fs::temp_directory_path() / ("ossa-clients-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
-    fs::create_directories(data_);
-    std::vector<std::string> argv = {OSSA_SCRIPTED_SERVER, "--port", "0", "--data-dir", data_.string(),
-                                     "--workspace", data_.string(), "--script",
-                                     std::string(OSSA_CLIENTS_DIR) + "/script.json", "--tools", "python",
-                                     "--max-tool-rounds", "4"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    int out[2];
-    if (::pipe(out) != 0) throw std::runtime_error("pipe");
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::close(out[0]);
-      ::close(out[1]);
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    FILE* f = ::fdopen(out[0], "r");
-    char line[4096] = {0};
-    if (std::fgets(line, sizeof line, f)) {
-      auto j = nlohmann::json::parse(line, nullptr, false);
-      if (j.is_object() && j.contains("listening")) url_ = j["listening"];
-    }
-    out_ = f;
-  }
+  explicit TestServer(std::vector<std::string> extra)
+      : data_(make_data_dir()), process_(argv(data_, std::move(extra))) {}
   ~TestServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
-    }
-    if (out_) std::fclose(out_);
     std::error_code ec;
     fs::remove_all(data_, ec);
   }
-  const std::string& url() const { return url_; }
+  const std::string& url() const { return process_.url(); }
 
  private:
+  static fs::path make_data_dir() {
+    fs::path d = fs::temp_directory_path() / ("ossa-clients-" + std::to_string(::getpid()) + "-" +
+                                              std::to_string(counter_++));
+    fs::create_directories(d);
+    return d;
+  }
+  static std::vector<std::string> argv(const fs::path& data, std::vector<std::string> extra) {
+    std::vector<std::string> a = {OSSA_SCRIPTED_SERVER, "--port", "0", "--data-dir", data.string(),
+                                  "--workspace", data.string(), "--script",
+                                  std::string(OSSA_CLIENTS_DIR) + "/script.json", "--tools", "python",
+                                  "--max-tool-rounds", "4"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
   static inline int counter_ = 0;
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
   fs::path data_;
-  std::string url_;
+  ossa::test::ServerProcess process_;
 };
 
 ossa::test::ProcessResult node(const std::string& script, std::vector<std::string> args) {

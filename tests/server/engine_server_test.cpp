@@ -4,9 +4,6 @@
 // path `ossa serve --model` takes.
 #include <gtest/gtest.h>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -16,30 +13,11 @@
 #include "engine/synth.hpp"
 #include "runtime/server/engine_source_factory.hpp"
 #include "runtime/server/http_server.hpp"
+#include "tests/cli/server_process.hpp"
 
 namespace {
 
 using namespace ossa::server;
-namespace asio = boost::asio;
-namespace http = boost::beast::http;
-
-// One request on a fresh connection; returns status and body.
-std::pair<int, std::string> request(unsigned short port, http::verb verb, const std::string& target,
-                                    const std::string& body = "") {
-  asio::io_context io;
-  asio::ip::tcp::socket sock(io);
-  sock.connect({asio::ip::make_address("127.0.0.1"), port});
-  http::request<http::string_body> req(verb, target, 11);
-  req.set(http::field::host, "127.0.0.1");
-  if (!body.empty()) req.set(http::field::content_type, "application/json");
-  req.body() = body;
-  req.prepare_payload();
-  http::write(sock, req);
-  boost::beast::flat_buffer buf;
-  http::response<http::string_body> res;
-  http::read(sock, buf, res);
-  return {static_cast<int>(res.result_int()), res.body()};
-}
 
 TEST(EngineServer, ConcurrentClientsAreAllAnsweredByOneModel) {
   const auto dir = std::filesystem::temp_directory_path() / ("ossa-engine-server-" + std::to_string(::getpid()));
@@ -66,7 +44,7 @@ TEST(EngineServer, ConcurrentClientsAreAllAnsweredByOneModel) {
              {"messages", Json::array({Json{{"role", "user"}, {"content", "client " + std::to_string(i)}}})},
              {"max_tokens", kMaxTokens},
              {"seed", i + 1}};
-      answers[i] = request(server.port(), http::verb::post, "/v1/chat/completions", b.dump());
+      answers[i] = ossa::test::http_request(server.port(), "POST", "/v1/chat/completions", b.dump());
     });
   for (auto& t : clients) t.join();
 
@@ -84,7 +62,7 @@ TEST(EngineServer, ConcurrentClientsAreAllAnsweredByOneModel) {
     EXPECT_GT(j["usage"]["prompt_tokens"].get<int>(), 0);
     generated += n;
   }
-  auto [mstatus, metrics] = request(server.port(), http::verb::get, "/metrics");
+  auto [mstatus, metrics] = ossa::test::http_request(server.port(), "GET", "/metrics");
   ASSERT_EQ(mstatus, 200);
   EXPECT_NE(metrics.find("ossa_generated_tokens_total " + std::to_string(generated)), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("ossa_running_sequences 0"), std::string::npos) << metrics;

@@ -1,0 +1,220 @@
+// `ossa run` and `ossa chat` end to end with the demo model (examples/demo_model/, unpacked by
+// the build next to the ossa binary): real tool calls written by a trained model. Greedy
+// decoding, so each run is deterministic; the tasks are ones the model was trained to do, on
+// values chosen here. What is checked is the work done: the python call ran in the sandbox and
+// printed the right number, the HTTP tool reached a real local API, a failing call led to an
+// answer that says so.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "runtime/transcript.hpp"
+#include "tests/cli/server_process.hpp"
+#include "tests/cli/subprocess.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+fs::path demo_dir() { return fs::path(OSSA_BINARY).parent_path() / "demo-model"; }
+
+class DemoModel : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = fs::temp_directory_path() / ("ossa_demo_e2e_" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    fs::create_directories(root_ / "ws");
+    { std::ofstream(root_ / "none.toml") << ""; }
+    { std::ofstream(root_ / "ws" / "notes.txt") << "Meeting moved to Friday\nBring the report\n"; }
+    { std::ofstream(root_ / "ws" / "todo.md") << "Buy milk\nCall the plumber\n"; }
+    ::unsetenv("OSSA_MODEL");
+  }
+  static void TearDownTestSuite() {
+    if (!std::getenv("OSSA_E2E_KEEP")) fs::remove_all(root_);
+  }
+  void SetUp() override {
+    // The build unpacks examples/demo_model/ next to the binary: missing means a broken build.
+    ASSERT_TRUE(fs::exists(demo_dir() / "model.safetensors")) << demo_dir();
+  }
+
+  // `ossa run` with no --model: the demo model is the fallback.
+  static ossa::test::ProcessResult run(const std::string& task, const fs::path& transcript,
+                                       std::vector<std::string> extra = {},
+                                       const std::string& config = "none.toml") {
+    std::vector<std::string> args = {"run", "--config", (root_ / config).string(),
+                                     "--workspace", (root_ / "ws").string(),
+                                     "--approve", "none", "--max-tokens", "300",
+                                     "--wall-time", "240", "--transcript", transcript.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(task);
+    return ossa::test::run_ossa(args);
+  }
+
+  static std::vector<json> events_of(const fs::path& transcript, const std::string& type) {
+    std::vector<json> out;
+    for (const auto& e : ossa::runtime::read_transcript(transcript.string()).events)
+      if (e["type"] == type) out.push_back(e);
+    return out;
+  }
+  static fs::path root_;
+};
+fs::path DemoModel::root_;
+
+TEST_F(DemoModel, RunFallsBackOnTheDemoModelAndComputesThroughThePythonSandbox) {
+  const fs::path t = root_ / "arith.jsonl";
+  auto r = run("What is 417 times 23?", t);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("using the demo model"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("OSSA_MODEL"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("9591"), std::string::npos) << r.out << r.err;
+  auto calls = events_of(t, "tool_call");
+  ASSERT_EQ(calls.size(), 1u) << r.err;
+  EXPECT_EQ(calls[0]["resolved"], "python");
+  auto results = events_of(t, "tool_result");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0]["text"], "9591\n");  // printed inside the sandbox
+  EXPECT_FALSE(results[0]["is_error"].get<bool>());
+  EXPECT_TRUE(events_of(t, "parse_error").empty());
+}
+
+TEST_F(DemoModel, ListsTheWorkspaceThroughPython) {
+  const fs::path t = root_ / "list.jsonl";
+  auto r = run("List the files in the workspace and say how many there are.", t);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 files"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("notes.txt"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("todo.md"), std::string::npos) << r.out;
+  auto results = events_of(t, "tool_result");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0]["text"], "2 ['notes.txt', 'todo.md']\n");
+}
+
+TEST_F(DemoModel, AFailingCallEndsInAnAnswerThatSaysSo) {
+  const fs::path t = root_ / "missing.jsonl";
+  auto r = run("What does line 2 of budget.txt say?", t);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto results = events_of(t, "tool_result");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_NE(results[0]["text"].get<std::string>().find("FileNotFoundError"), std::string::npos);
+  EXPECT_NE(r.out.find("could not"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("budget.txt"), std::string::npos) << r.out;
+}
+
+// The custom JSON-Schema HTTP tool of examples/tools/ against its real local API.
+class DemoModelWeather : public DemoModel {
+ protected:
+  void SetUp() override {
+    DemoModel::SetUp();
+    if (HasFatalFailure()) return;
+    port_ = ossa::test::free_port();
+    const fs::path src = fs::path(OSSA_EXAMPLES_DIR) / "tools";
+    std::ifstream in(src / "get_weather.json");
+    std::stringstream s;
+    s << in.rdbuf();
+    std::string text = std::regex_replace(s.str(), std::regex("8765"), std::to_string(port_));
+    fs::create_directories(root_ / "tools");
+    std::ofstream(root_ / "tools" / "get_weather.json") << text;
+    // The token is a declared secret, bound to this server only.
+    std::ofstream(root_ / "weather.toml")
+        << "[secrets.WEATHER_TOKEN]\nenv = \"WEATHER_TOKEN\"\nhosts = [\"http://127.0.0.1:"
+        << port_ << "\"]\n";
+    ::setenv("WEATHER_TOKEN", "e2e-token", 1);
+    server_ = ::fork();
+    if (server_ == 0) {
+      const std::string script = (src / "weather_server.py").string();
+      const std::string port = std::to_string(port_);
+      ::execl("/usr/bin/python3", "python3", script.c_str(), port.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 200 && !ossa::test::port_open(port_); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(ossa::test::port_open(port_)) << "weather_server.py did not start";
+  }
+  void TearDown() override {
+    if (server_ > 0) {
+      ::kill(server_, SIGTERM);
+      ::waitpid(server_, nullptr, 0);
+    }
+  }
+  std::vector<std::string> tool_flags() const {
+    return {"--tools", "python", "--tools-dir", (root_ / "tools").string()};
+  }
+  int port_ = 0;
+  pid_t server_ = -1;
+};
+
+TEST_F(DemoModelWeather, CallsTheHttpToolAndReportsWhatTheApiSaid) {
+  const fs::path t = root_ / "weather.jsonl";
+  auto r = run("What's the weather in Oslo?", t, tool_flags(), "weather.toml");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto calls = events_of(t, "tool_call");
+  ASSERT_EQ(calls.size(), 1u) << r.err;
+  EXPECT_EQ(calls[0]["resolved"], "functions.get_weather");
+  EXPECT_EQ(json::parse(calls[0]["body"].get<std::string>()), json({{"city", "Oslo"}}));
+  auto results = events_of(t, "tool_result");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_NE(results[0]["text"].get<std::string>().find("HTTP 200"), std::string::npos);
+  EXPECT_NE(r.out.find("3.5"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("snow showers"), std::string::npos) << r.out;
+}
+
+TEST_F(DemoModelWeather, AnApiErrorEndsInAnAnswerThatSaysSo) {
+  const fs::path t = root_ / "weather404.jsonl";
+  auto r = run("What's the weather in Tokyo?", t, tool_flags(), "weather.toml");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto results = events_of(t, "tool_result");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(results[0]["is_error"].get<bool>());
+  EXPECT_NE(results[0]["text"].get<std::string>().find("HTTP 404"), std::string::npos);
+  EXPECT_NE(r.out.find("could not"), std::string::npos) << r.out;
+}
+
+TEST_F(DemoModel, ChatAnswersTurnAfterTurn) {
+  auto r = ossa::test::run_ossa({"chat", "--config", (root_ / "none.toml").string(), "--workspace",
+                                 (root_ / "ws").string(), "--approve", "none", "--max-tokens", "300",
+                                 "--transcript-dir", (root_ / "chat").string()},
+                                "Hello\nWhat is 1234 plus 4321?\n/quit\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("demo model"), std::string::npos) << r.out;  // the greeting
+  EXPECT_NE(r.out.find("5555"), std::string::npos) << r.out << r.err;
+}
+
+// `ossa serve` with no model named falls back on the demo model too, and runs the python calls
+// the model writes in its sandbox (Responses API, code_interpreter): the answer holds the
+// number the sandbox computed.
+TEST_F(DemoModel, ServeAnswersThroughAServerSidePythonCall) {
+  ossa::test::ServerProcess server({OSSA_BINARY, "serve", "--config", (root_ / "none.toml").string(),
+                                    "--port", "0", "--data-dir", (root_ / "serve").string(),
+                                    "--workspace", (root_ / "ws").string()});
+  ASSERT_FALSE(server.url().empty());
+  json req = {{"model", "demo-model"},
+              {"input", "What is 417 times 23?"},
+              {"tools", json::array({{{"type", "code_interpreter"}, {"container", {{"type", "auto"}}}}})},
+              {"max_output_tokens", 300}};
+  auto [status, body] = ossa::test::http_request(server.port(), "POST", "/v1/responses", req.dump());
+  ASSERT_EQ(status, 200) << body;
+  json res = json::parse(body);
+  EXPECT_EQ(res["status"], "completed") << body;
+  std::string code_output, answer;
+  for (const json& item : res["output"]) {
+    if (item["type"] == "code_interpreter_call")
+      for (const json& o : item.value("outputs", json::array())) code_output += o.value("logs", "");
+    if (item["type"] == "message")
+      for (const json& c : item["content"]) answer += c.value("text", "");
+  }
+  EXPECT_EQ(code_output, "9591\n") << body;  // computed in the sandbox
+  EXPECT_NE(answer.find("9591"), std::string::npos) << body;
+}
+
+}  // namespace
