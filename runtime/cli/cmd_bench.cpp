@@ -189,7 +189,7 @@ nlohmann::json run_shared_prefix(const std::shared_ptr<const ossa::engine::Model
 
 ossa::cli::Run setup(CLI::App& cmd) {
   auto opts = std::make_shared<Options>();
-  cmd.add_option("--model", opts->model, "Checkpoint folder")->required();
+  cmd.add_option("--model", opts->model, "Checkpoint folder (default: $OSSA_MODEL, then the demo model)");
   cmd.add_option("--prompt", opts->prompt, "Prompt tokens (pseudo-random ids)")->check(CLI::PositiveNumber);
   cmd.add_option("--gen", opts->gen, "Tokens to decode (greedy)");
   cmd.add_option("--threads", opts->threads, "Compute threads (default: cores)");
@@ -209,7 +209,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
       throw ossa::cli::UsageError("--shared-prefix must be smaller than --prompt");
     }
     auto t0 = Clock::now();
-    auto model = ossa::cli::load_model(opts->model, opts->threads, opts->kv_memory_mib << 20);
+    auto model = ossa::cli::load_model(ossa::cli::model_dir(opts->model), opts->threads, opts->kv_memory_mib << 20);
     const double load_s = seconds_since(t0);
     // Page the weights in before timing, so prefill measures compute, not the disk.
     t0 = Clock::now();
