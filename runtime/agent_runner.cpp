@@ -195,7 +195,10 @@ void AgentRunner::open(const OpenOptions& o) { start(prepare(o)); }
 void use_recorded_model(Config& cfg, const std::string& resume) {
   const std::string dir = cfg.transcript_dir.empty() ? default_transcript_dir() : cfg.transcript_dir;
   SessionSummary s = summarise_session(ossa::runtime::transcript_path(dir, resume), false);
-  if (!s.model.empty()) cfg.model = s.model;
+  // Only a checkpoint folder: a session `ossa serve` started records the model's API id.
+  std::error_code ec;
+  if (!s.model.empty() && s.model.front() == '/' && std::filesystem::is_directory(s.model, ec))
+    cfg.model = s.model;
 }
 
 void AgentRunner::start(Opening op) {

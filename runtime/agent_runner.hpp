@@ -42,8 +42,9 @@ struct OpenOptions {
 
 class GateSink;
 
-// For `--resume` without `--model`: the model the session recorded at its start replaces the
-// configured one (left as is when the transcript cannot be read; the resume reports why).
+// For `--resume` without `--model`: the checkpoint folder the session recorded at its start
+// replaces the configured model (left as is when the transcript cannot be read, the resume
+// then reports why, or when what was recorded is not an existing folder: a server's model id).
 void use_recorded_model(Config& cfg, const std::string& resume);
 
 class AgentRunner {
