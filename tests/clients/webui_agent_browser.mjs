@@ -3,7 +3,8 @@
 // model) is listed; a new agent session's shell call waits for approval in the page, is approved
 // and its result shown; another is denied and the model is told; the server restarts and the
 // page reopens and resumes the session from its transcript; the `ossa run` session is resumed
-// from the page and then deleted. Screenshots go to --shots DIR.
+// from the page and then deleted; `ossa run --resume` continues the page's session. Screenshots
+// go to --shots DIR.
 // Usage: node webui_agent_browser.mjs --server PATH --ossa PATH --shots DIR [--chromium PATH]
 //        [--chromedriver PATH]
 // Exit codes: 0 passed, 1 failed, 77 Chromium cannot start here (one line says why).
@@ -233,6 +234,19 @@ try {
   assert.equal((await apiGet(server.url, `/ossa/agents/${runId}`)).status, 404);
   assert.ok(!existsSync(join(transcripts, runId + '.jsonl')));
   check('an agent session deletes from the list and its transcript from the folder');
+
+  // And the other way: `ossa run --resume` continues the session the page started (once the
+  // server, which holds it open, is gone).
+  await stopServer(server);
+  server = null;
+  const resumed = spawnSync(ossaBin, ['run', '--model', model, '--transcript-dir', transcripts, '--max-tokens', '4',
+                                      '--workspace', data, '--resume', agentId, 'from ossa run'], { env, encoding: 'utf8' });
+  const after = readFileSync(join(transcripts, agentId + '.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const userTexts = after.filter((e) => e.type === 'message' && e.message.role === 'user')
+    .map((e) => e.message.content[0].text);
+  assert.deepEqual(userTexts.slice(-2), ['Hello again', 'from ossa run'], resumed.stderr);
+  assert.equal(after.filter((e) => e.type === 'session_resume').length, 2, resumed.stderr);  // the server's, then ossa run's
+  check('`ossa run --resume` continues a session the page started');
 } catch (e) {
   failed = true;
   console.error(`not ok - ${e.stack || e}`);
