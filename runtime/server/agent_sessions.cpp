@@ -259,8 +259,17 @@ struct AgentSessions::Impl {
     } catch (const runtime::TranscriptError& e) {
       throw ApiError(422, std::string("session ") + id + " cannot be continued: " + e.what());
     }
+    // The session goes on as it started (the resume record says so); the server's configuration
+    // gives the rest (limits, date, sampling), as `ossa run --resume` does with its own.
     runtime::Config cfg = deps.config;
-    cfg.approve = runtime::parse_approve_mode(settings["approve"].get<std::string>());
+    cfg.reasoning = settings["reasoning_effort"].get<std::string>();
+    cfg.instructions = settings["instructions"].get<std::string>();
+    try {
+      cfg.approve = runtime::parse_approve_mode(settings["approve"].get<std::string>());
+    } catch (const runtime::ConfigError& e) {
+      throw ApiError(422, std::string("session ") + id + " cannot be continued: " + e.what());
+    }
+    cfg.transcript_dir = deps.dir.string();
     make_room();
     std::optional<runtime::TranscriptWriter> writer;
     try {

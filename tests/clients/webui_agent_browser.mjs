@@ -143,7 +143,8 @@ try {
   await b.click('#settings summary');
   assert.equal(await b.exec('return document.getElementById("kind").value'), 'agent');  // the default
   assert.equal(await b.exec('return document.getElementById("approve").closest("label").hidden'), false);
-  await b.exec('document.getElementById("approve").value = "ask"');
+  await b.exec('document.getElementById("approve").value = "ask"; document.getElementById("effort").value = "high"');
+  await b.type('#instructions', 'Be careful.');
   await ask('Please run echo');
   await waitApproval();
   let card = await b.exec(lastCard);
@@ -188,6 +189,16 @@ try {
   // Stop while a call waits: the call is denied and the turn ends cancelled.
   await ask('run echo a third time');
   await waitApproval();
+  // The turn runs on the server, not in the tab: a reloaded page finds it waiting and follows it.
+  await b.navigate(server.url + '/');
+  await b.waitFor('the waiting session in the list',
+    `const m = document.querySelector('#agents li[data-id="${agentId}"] .meta'); return m && m.textContent.endsWith("waiting for approval");`);
+  await b.click(`#agents li[data-id="${agentId}"] .open`);
+  await waitApproval();
+  assert.equal(await b.exec(lastTurn('.user')), 'run echo a third time');
+  assert.equal(await b.exec('return document.querySelectorAll("#transcript .turn").length'), 3);
+  assert.equal(await b.exec('return document.querySelectorAll("#transcript .tool-card").length'), 3);
+  check('a reloaded page finds the turn waiting for approval and follows it');
   await b.click('#stop');
   await b.waitFor('the stopped turn', 'return document.querySelector("#transcript .turn:last-child .stopped") !== null', 15000);
   await b.waitFor('the send button back', 'return !document.getElementById("send").disabled');
@@ -204,13 +215,16 @@ try {
   const reopened = await b.exec(`return [...document.querySelectorAll("#transcript .tool-card")].map((c) => c.dataset.status)`);
   assert.deepEqual(reopened, ['completed', 'denied', 'denied']);
   assert.equal(await b.exec('return document.querySelector("#transcript .answer").textContent'), 'The command ran.');
-  assert.deepEqual(await b.exec('return [document.getElementById("kind").value, document.getElementById("approve").value, document.getElementById("approve").disabled]'),
-                   ['agent', 'ask', true]);
+  // The session's settings come back with it, fixed (the model was told them at the start).
+  assert.deepEqual(await b.exec(`return ["kind", "approve", "effort", "instructions"].map((id) => document.getElementById(id).value)
+                                   .concat([document.getElementById("approve").disabled, document.getElementById("effort").disabled])`),
+                   ['agent', 'ask', 'high', 'Be careful.', true, true]);
   await ask('Hello again');
   await b.waitFor('the resumed answer', `return (document.querySelector("#transcript .turn:last-child .answer") || {}).textContent === "Hello from ossa."`, 15000);
   await b.waitFor('the end of the turn', turnDone);
   const view = await (await apiGet(server.url, `/ossa/agents/${agentId}`)).json();
   assert.equal(view.turns.length, 4);
+  assert.deepEqual(view.settings, { reasoning_effort: 'high', instructions: 'Be careful.', approve: 'ask' });
   await b.screenshot(join(shots, '10-agent-resumed-after-restart.png'));
   check('an agent session reopens after a server restart and resumes from its transcript');
 

@@ -519,7 +519,9 @@ async function openAgent(id) {
   lockSettings();
   const transcript = $('transcript');
   transcript.replaceChildren();
-  for (const t of view.turns) {
+  // A running turn is drawn from its events (below), not from what the transcript has so far.
+  const turns = view.running ? view.turns.slice(0, -1) : view.turns;
+  for (const t of turns) {
     const turn = el('div', 'turn');
     for (const item of t.items) renderStoredItem(turn, item);
     if (t.tokens) turn.append(el('div', 'turn-stats', t.tokens + ' out'));
@@ -594,6 +596,15 @@ class AgentTurn {
         setStatus(card, 'running');
         this.call = card;
         this.current = null;
+        break;
+      }
+      case 'message': {
+        // A turn followed from its start (another tab's) shows its user message from here.
+        const m = ev.message || {};
+        if (m.role === 'user' && !this.root.querySelector('.user')) {
+          const text = (m.content || []).map((c) => (c && typeof c.text === 'string' ? c.text : '')).join('');
+          this.root.prepend(el('div', 'user', text));
+        }
         break;
       }
       case 'approval_request': this.askApproval(ev); break;
