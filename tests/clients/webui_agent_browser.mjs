@@ -88,17 +88,6 @@ function stopServer(server) {
 
 const apiGet = async (url, path) => fetch(url + path, { headers: { Authorization: `Bearer ${KEY}` } });
 
-// A session recorded by `ossa run` itself, on a synthetic model (random weights: whatever it
-// says, the transcript is the one `ossa run` writes).
-const model = join(work, 'synth');
-const synth = spawnSync(ossaBin, ['model', 'synth', '--preset', 'tiny-harmony', '--out', model], { env, encoding: 'utf8' });
-assert.equal(synth.status, 0, synth.stderr);
-const run = spawnSync(ossaBin, ['run', '--model', model, '--transcript-dir', transcripts, '--max-tokens', '8',
-                                '--workspace', data, 'hello from ossa run'], { env, encoding: 'utf8' });
-const runFiles = existsSync(transcripts) ? readdirSync(transcripts).filter((f) => f.endsWith('.jsonl')) : [];
-assert.equal(runFiles.length, 1, `ossa run wrote no transcript: ${run.stderr}`);
-const runId = runFiles[0].replace(/\.jsonl$/, '');
-
 let browser;
 try {
   browser = await Browser.start({ chromium, chromedriver });
@@ -109,6 +98,7 @@ try {
 
 let server;
 let failed = false;
+let runId;
 const b = browser;
 const ask = async (text) => {
   await b.exec('document.getElementById("prompt").value = ""');
@@ -126,6 +116,17 @@ const waitApproval = () => b.waitFor('the approval buttons',
   'return document.querySelector("#transcript .turn:last-child .tool-card[data-status=\'awaiting approval\'] .approval .approve") !== null', 15000);
 
 try {
+  // A session recorded by `ossa run` itself, on a synthetic model (random weights: whatever it
+  // says, the transcript is the one `ossa run` writes).
+  const model = join(work, 'synth');
+  const synth = spawnSync(ossaBin, ['model', 'synth', '--preset', 'tiny-harmony', '--out', model], { env, encoding: 'utf8' });
+  assert.equal(synth.status, 0, synth.stderr);
+  const run = spawnSync(ossaBin, ['run', '--model', model, '--transcript-dir', transcripts, '--max-tokens', '8',
+                                  '--workspace', data, 'hello from ossa run'], { env, encoding: 'utf8' });
+  const runFiles = existsSync(transcripts) ? readdirSync(transcripts).filter((f) => f.endsWith('.jsonl')) : [];
+  assert.equal(runFiles.length, 1, `ossa run wrote no transcript: ${run.stderr}`);
+  runId = runFiles[0].replace(/\.jsonl$/, '');
+
   server = await startServer(0);
   const port = new URL(server.url).port;
   await b.navigate(server.url + '/');

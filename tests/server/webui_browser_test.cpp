@@ -44,4 +44,23 @@ TEST(WebUiBrowser, AgentApprovalsTranscriptsRestartDelete) {
   std::cout << r.out;
 }
 
+// Where Chromium cannot start (no driver at the configured path, no browser), each browser test
+// says so in one line and exits 77 (a skip), whatever else the host has.
+TEST(WebUiBrowser, SkipsWithOneLineWhereChromiumCannotStart) {
+  if (auto p = ossa::test::node_version_problem(); !p.empty()) GTEST_SKIP() << p;
+  const std::string missing = (std::filesystem::temp_directory_path() / "ossa-no-such-dir" / "x").string();
+  for (const char* script : {"webui_browser.mjs", "webui_agent_browser.mjs"}) {
+    for (const char* flag : {"--chromedriver", "--chromium"}) {
+      std::vector<std::string> argv = node_command();
+      argv.insert(argv.end(), {std::string(OSSA_CLIENTS_DIR) + "/" + script, "--server", OSSA_SCRIPTED_SERVER,
+                               "--ossa", OSSA_BINARY, "--shots", OSSA_WEBUI_SHOTS_DIR, flag, missing});
+      auto r = ossa::test::run_process(argv);
+      EXPECT_EQ(r.exit_code, 77) << script << " " << flag << ": " << r.out << r.err;
+      EXPECT_EQ(r.out.rfind("SKIP: ", 0), 0u) << r.out;
+      EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "more than one line: " << r.out;
+      EXPECT_EQ(r.err, "") << script << " " << flag;
+    }
+  }
+}
+
 }  // namespace
