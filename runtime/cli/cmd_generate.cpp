@@ -35,13 +35,13 @@ ossa::cli::Run setup(CLI::App& cmd) {
                                 "Prompt text, encoded with the built-in tokenizer (harmony special "
                                 "tokens such as <|start|> included)");
   tokens_opt->excludes(prompt_opt);
-  cmd.add_option("-n,--max-tokens", opts->n, "Most new tokens");
+  cmd.add_option("-n,--max-tokens", opts->n, "Most new tokens, 1..1048576")->check(CLI::Range(1.0, 1048576.0));
   cmd.add_option("--temperature", opts->sampling.temperature, "0 = greedy")->check(CLI::Range(0.0, 100.0));
   cmd.add_option("--top-p", opts->sampling.top_p, "Nucleus mass")->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--top-k", opts->sampling.top_k, "Keep the k most likely (0 = all)")->check(CLI::NonNegativeNumber);
-  cmd.add_option("--seed", opts->sampling.seed, "Random seed");
+  cmd.add_option("--seed", opts->sampling.seed, "Random seed, 0..2^64-1")->check(CLI::NonNegativeNumber);
   cmd.add_option("--stop", *stop_text, "Comma-separated stop token ids");
-  cmd.add_option("--threads", opts->threads, "Compute threads (default: cores)");
+  cmd.add_option("--threads", opts->threads, "Compute threads, 0..4096 (0 = the usable cores)")->check(CLI::Range(0.0, 4096.0));
   return [opts, stop_text] {
     const auto& tokenizer = ossa::harmony::Tokenizer::builtin();
     std::vector<std::int32_t> prompt;

@@ -359,3 +359,38 @@ TEST(Cli, HarmonyRenderHelpShowsTheInputFormat) {
   EXPECT_EQ(rendered.exit_code, 0) << rendered.err;
   EXPECT_NE(rendered.out.find("<|start|>user<|message|>Hi<|end|>"), std::string::npos) << rendered.out;
 }
+
+// Issue 19: every numeric option of the engine commands has a documented range, checked before
+// anything loads ("-1" used to wrap to 2^64-1, a huge --kv-memory overflowed its bytes).
+TEST(Cli, EngineCommandNumbersOutsideTheirRangeAreUsageErrors) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"generate", "--tokens", "1", "--threads", "-1"},
+      {"generate", "--tokens", "1", "--threads", "5000"},
+      {"generate", "--tokens", "1", "--max-tokens", "0"},
+      {"generate", "--tokens", "1", "--seed", "-1"},
+      {"logits", "--tokens", "1", "--threads", "1e10"},
+      {"bench", "--prompt", "0"},
+      {"bench", "--gen", "-1"},
+      {"bench", "--kv-memory", "99999999999999"},
+      {"bench", "--seed", "-1"},
+  };
+  for (auto args : bad) {
+    SCOPED_TRACE(args[0] + " " + args[args.size() - 2] + " " + args.back());
+    args.insert(args.begin() + 1, {"--model", "/nonexistent-model"});
+    auto r = run_ossa(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(args[args.size() - 2]), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("nonexistent-model"), std::string::npos) << r.err;
+  }
+  auto help = run_ossa({"bench", "--help"});
+  EXPECT_NE(help.out.find("0..16777216"), std::string::npos) << help.out;
+}
+
+// The agent commands' flags are checked against the same ranges as the configuration file.
+TEST_F(EarlyChecks, AgentFlagsOutsideTheFileRangesAreUsageErrors) {
+  expect_usage_error(args("run", {"--threads", "5000", "hi"}), "threads: out of range [0, 4096]; got 5000");
+  expect_usage_error(args("run", {"--max-tool-rounds", "2000000", "hi"}),
+                     "limits.max_tool_rounds: out of range [0, 1048576]; got 2000000");
+  expect_usage_error(args("run", {"--max-tokens", "0", "hi"}), "limits.max_tokens: out of range [1, 1073741824]; got 0");
+  expect_usage_error(args("chat", {"--temperature", "1000"}), "temperature: must be a number from 0 to 100");
+}
