@@ -19,6 +19,7 @@
 #include "runtime/harmony/tokenizer.hpp"
 #include "runtime/json_output.hpp"
 #include "runtime/log.hpp"
+#include "runtime/sessions.hpp"
 #include "runtime/terminal_approver.hpp"
 
 namespace ossa::runtime {
@@ -88,6 +89,24 @@ void validate_messages(const std::vector<Event>& messages, const std::string& pa
                                  "cannot be continued: start a new session");
 }
 
+engine::SamplingParams sampling_of(const Config& cfg) {
+  engine::SamplingParams p;
+  p.temperature = static_cast<float>(cfg.temperature);
+  p.seed = cfg.seed;
+  if (p.seed == 0) p.seed = (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
+                            std::random_device{}();
+  return p;
+}
+
+// The demo model (or $OSSA_MODEL) must be chosen before the environment is built from the
+// configuration: the demo model changes the tool set it is offered.
+Config with_default_model(Config cfg) {
+  if (std::string note = choose_default_model(cfg); !note.empty()) log::warn(note);
+  return cfg;
+}
+
+}  // namespace
+
 // Passes events on, or holds them until open(): what a new session shows (its opening
 // messages) is shown only once it is durable, so whatever a reader saw is on disk.
 class GateSink final : public EventSink {
@@ -109,40 +128,80 @@ class GateSink final : public EventSink {
   std::vector<std::pair<SessionEvent, Event>> held_;
 };
 
-engine::SamplingParams sampling_of(const Config& cfg) {
-  engine::SamplingParams p;
-  p.temperature = static_cast<float>(cfg.temperature);
-  p.seed = cfg.seed;
-  if (p.seed == 0) p.seed = (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
-                            std::random_device{}();
-  return p;
-}
-
-// The demo model (or $OSSA_MODEL) must be chosen before the environment is built from the
-// configuration: the demo model changes the tool set it is offered.
-Config with_default_model(Config cfg) {
-  if (std::string note = choose_default_model(cfg); !note.empty()) log::warn(note);
-  return cfg;
-}
-
-}  // namespace
-
-AgentRunner::AgentRunner(Config cfg, RunnerOptions options)
+AgentRunner::AgentRunner(Config cfg, RunnerOptions options, const OpenOptions& first)
     : cfg_(with_default_model(std::move(cfg))), opt_(options), env_(cfg_) {
-  if (opt_.json)
+  if (opt_.json) {
     display_ = std::make_shared<JsonLinesSink>(stdout);
-  else
-    display_ = std::make_shared<Display>(::isatty(STDERR_FILENO) != 0);
+  } else {
+    const bool tty = ::isatty(STDERR_FILENO) != 0;
+    terminal_ = std::make_shared<Display>(tty);
+    // -q: only errors on stderr.
+    terminal_->set_timings(tty && log::level() < log::Level::error);
+    display_ = terminal_;
+  }
   if (cfg_.model.empty())
     throw ConfigError("no model: pass --model DIR, set `model` in " +
                       (cfg_.source.empty() ? default_config_path() : cfg_.source) +
                       " or set OSSA_MODEL (the demo model is missing from this build)");
+  Opening opening = prepare(first);
   model_ = load_model(cfg_, opt_.progress);
+  start(std::move(opening));
 }
 
 AgentRunner::~AgentRunner() = default;
 
-void AgentRunner::open(const OpenOptions& o) {
+AgentRunner::Opening AgentRunner::prepare(const OpenOptions& o) const {
+  const std::string dir = cfg_.transcript_dir.empty() ? default_transcript_dir() : cfg_.transcript_dir;
+  Opening op;
+  if (o.resume && o.no_transcript)
+    throw ConfigError("--no-transcript starts a session that is not recorded; --resume continues "
+                      "a recorded one: give one or the other");
+  if (o.resume) {
+    op.resumed = true;
+    op.path = ossa::runtime::transcript_path(dir, *o.resume);
+    std::error_code ec;
+    if (!std::filesystem::exists(op.path, ec))
+      throw ConfigError("no session " + *o.resume + " (looked for " + op.path +
+                        "); `ossa sessions` lists them");
+    // Everything is checked before anything is written: a file that is not a transcript, or
+    // one this version cannot continue, is left exactly as it was.
+    TranscriptContents c = read_transcript(op.path);
+    check_transcript(c, op.path);
+    op.messages = transcript_messages(c);
+    validate_messages(op.messages, op.path);
+    op.writer.emplace(TranscriptWriter::open_existing(op.path));
+    if (c.torn_tail) log::warn("the transcript's last line was incomplete (crash?); it was dropped");
+    op.id = transcript_session_id(c);
+  } else if (o.no_transcript) {
+    op.id = new_session_id();
+  } else {
+    op.id = new_session_id();
+    op.path = o.transcript_file.empty() ? dir + "/" + op.id + ".jsonl" : o.transcript_file;
+    // Published once the opening is written: a crash before leaves no transcript at all.
+    try {
+      op.writer.emplace(TranscriptWriter::create_staged(op.path));
+    } catch (const TranscriptError& e) {
+      throw ConfigError(std::string(e.what()) +
+                        (o.transcript_file.empty()
+                             ? " (set `transcripts.dir` or --transcript-dir to a writable folder)"
+                             : " (give --transcript a writable path that does not exist yet)"));
+    }
+  }
+  return op;
+}
+
+void AgentRunner::open(const OpenOptions& o) { start(prepare(o)); }
+
+void use_recorded_model(Config& cfg, const std::string& resume) {
+  const std::string dir = cfg.transcript_dir.empty() ? default_transcript_dir() : cfg.transcript_dir;
+  SessionSummary s = summarise_session(ossa::runtime::transcript_path(dir, resume), false);
+  // Only a checkpoint folder: a session `ossa serve` started records the model's API id.
+  std::error_code ec;
+  if (!s.model.empty() && s.model.front() == '/' && std::filesystem::is_directory(s.model, ec))
+    cfg.model = s.model;
+}
+
+void AgentRunner::start(Opening op) {
   SessionOptions so;
   so.reasoning = cfg_.reasoning;
   so.instructions = cfg_.instructions;
@@ -150,38 +209,22 @@ void AgentRunner::open(const OpenOptions& o) {
   so.limits = cfg_.limits;
   so.approve = cfg_.approve;
   so.need_approval = cfg_.need_approval;
-  const std::string dir = cfg_.transcript_dir.empty() ? default_transcript_dir() : cfg_.transcript_dir;
 
+  // The previous session (chat's /new) goes before what it used: its source and transcript.
+  session_.reset();
   source_ = std::make_unique<EngineTokenSource>(model_, sampling_of(cfg_));
-  std::vector<Event> messages;
-  if (o.resume) {
-    path_ = ossa::runtime::transcript_path(dir, *o.resume);
-    if (!std::filesystem::exists(path_))
-      throw ConfigError("no session " + *o.resume + " (looked for " + path_ + ")");
-    // Everything is checked before anything is written: a file that is not a transcript, or
-    // one this version cannot continue, is left exactly as it was.
-    TranscriptContents c = read_transcript(path_);
-    check_transcript(c, path_);
-    messages = transcript_messages(c);
-    validate_messages(messages, path_);
-    transcript_.emplace(TranscriptWriter::open_existing(path_));
-    if (c.torn_tail) log::warn("the transcript's last line was incomplete (crash?); it was dropped");
-    id_ = transcript_session_id(c);
-  } else {
-    id_ = new_session_id();
-    path_ = o.transcript_file.empty() ? dir + "/" + id_ + ".jsonl" : o.transcript_file;
-    // Published once the opening is written: a crash before leaves no transcript at all.
-    transcript_.emplace(TranscriptWriter::create_staged(path_));
-  }
-  auto transcript_sink = std::make_shared<TranscriptSink>(*transcript_);
-  auto display = std::make_shared<GateSink>(display_);
-  auto announce = [&] {
-    if (opt_.json)
-      out::print_json_line({{"type", "session"}, {"id", id_}, {"transcript", path_}});
-    else
-      log::info("session ", id_, " (transcript ", path_, ")");
-    display->open();
-  };
+  transcript_.reset();
+  if (op.writer) transcript_.emplace(std::move(*op.writer));
+  id_ = op.id;
+  path_ = op.path;
+  std::vector<Event> messages = std::move(op.messages);
+  std::shared_ptr<TranscriptSink> transcript_sink;
+  if (transcript_) transcript_sink = std::make_shared<TranscriptSink>(*transcript_);
+  gate_ = std::make_shared<GateSink>(display_);
+  if (terminal_)
+    terminal_->set_resume_hint(opt_.resume_command.empty() || !transcript_
+                                   ? std::string()
+                                   : opt_.resume_command + " --resume " + id_ + " \"...\"");
 
   SessionDeps deps;
   deps.tokenizer = &harmony::Tokenizer::builtin();
@@ -189,22 +232,35 @@ void AgentRunner::open(const OpenOptions& o) {
   deps.worker = &worker_;
   deps.source = source_.get();
   deps.tool_context = env_.tool_context({}, nullptr);
-  deps.events.add(transcript_sink);
-  deps.events.add(display);
+  if (transcript_sink) deps.events.add(transcript_sink);
+  deps.events.add(gate_);
   if (cfg_.approve == ApproveMode::ask) deps.approver = make_terminal_approver();
   session_ = std::make_unique<AgentSession>(std::move(deps), so);
-  if (o.resume) {
+  if (op.resumed) {
     announce();
     SessionResumed ev{id_, to_json(cfg_)};
     transcript_sink->on_event(ev, to_json(ev));
     session_->resume(messages);
   } else {
-    SessionStarted start{id_, cfg_.model, to_json(cfg_)};
-    transcript_sink->on_event(start, to_json(start));
+    // The model as an absolute path: `--resume` from another folder finds it again.
+    std::error_code ec;
+    std::filesystem::path model = std::filesystem::absolute(cfg_.model, ec);
+    SessionStarted start{id_, ec ? cfg_.model : model.lexically_normal().string(), to_json(cfg_)};
+    if (transcript_sink) transcript_sink->on_event(start, to_json(start));
     session_->start_new();
-    transcript_->publish();
-    announce();
+    // Published (and shown) with the first turn: nothing said, no file.
+    if (!transcript_) announce();
   }
+}
+
+void AgentRunner::announce() {
+  if (opt_.json)
+    out::print_json_line({{"type", "session"}, {"id", id_}, {"transcript", path_.empty() ? nlohmann::json(nullptr) : nlohmann::json(path_)}});
+  else if (path_.empty())
+    log::info("session ", id_, " (no transcript)");
+  else
+    log::info("session ", id_, " (transcript ", path_, ")");
+  gate_->open();
 }
 
 void AgentRunner::reset() {
@@ -213,6 +269,10 @@ void AgentRunner::reset() {
 }
 
 TurnResult AgentRunner::run_turn(std::optional<std::string> user_text) {
+  if (transcript_ && transcript_->staged()) {
+    transcript_->publish();
+    announce();
+  }
   TurnResult result;
   std::exception_ptr failure;
   // Signals are caught only while a turn runs; at chat's prompt Ctrl-C ends the program.

@@ -1,5 +1,6 @@
 #include "runtime/config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <chrono>
 #include <cstdlib>
@@ -39,7 +40,10 @@ class TableReader {
   void check_unknown() const {
     for (const auto& [k, v] : t_) {
       std::string key(k.str());
-      if (!known_.count(key)) fail(v, origin_, prefix_ + key, "unknown key");
+      if (known_.count(key)) continue;
+      std::string what = "unknown key";
+      if (std::string near = nearest(key); !near.empty()) what += " (did you mean `" + prefix_ + near + "`?)";
+      fail(v, origin_, prefix_ + key, what + "; every key is described in examples/agent/config.toml");
     }
   }
 
@@ -118,6 +122,30 @@ class TableReader {
   }
 
  private:
+  // The known key closest to a misspelt one: at most 2 edits, or 1 for a short key.
+  std::string nearest(const std::string& key) const {
+    std::string best;
+    std::size_t best_d = key.size() <= 4 ? 2 : 3;
+    for (const std::string& k : known_) {
+      std::size_t d = edit_distance(key, k);
+      if (d < best_d) best_d = d, best = k;
+    }
+    return best;
+  }
+  static std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diag = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    return row[b.size()];
+  }
   const toml::node* get(const char* key) {
     known_.insert(key);
     return t_.get(key);
@@ -142,6 +170,11 @@ void check_choice(const std::string& what, const std::string& v,
 // it the seconds overflow the clock's nanoseconds (1e10 s wraps negative: every turn stopped at
 // once). inf and NaN are refused by the same test.
 constexpr double kMaxLimitSeconds = 7 * 24 * 3600.0;
+constexpr int kMaxThreads = 4096;
+constexpr int kMaxToolRounds = 1 << 20;
+constexpr int kMaxTokens = 1 << 30;
+// Past this the distribution is flat noise; a typo (100 for 1.00) is caught.
+constexpr double kMaxTemperature = 100;
 
 void check_seconds(const char* what, double v) {
   if (!(v > 0) || !(v <= kMaxLimitSeconds)) {
@@ -151,22 +184,65 @@ void check_seconds(const char* what, double v) {
   }
 }
 
+// YYYY-MM-DD, a day that exists: the date is written into the model's system message.
+void check_date(const std::string& d) {
+  if (d.empty()) return;
+  auto digits = [&](std::size_t from, std::size_t n) {
+    for (std::size_t i = from; i < from + n; ++i)
+      if (d[i] < '0' || d[i] > '9') return false;
+    return true;
+  };
+  bool ok = d.size() == 10 && d[4] == '-' && d[7] == '-' && digits(0, 4) && digits(5, 2) &&
+            digits(8, 2);
+  if (ok) {
+    int y = std::stoi(d.substr(0, 4)), m = std::stoi(d.substr(5, 2)), day = std::stoi(d.substr(8, 2));
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    const int days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    ok = m >= 1 && m <= 12 && day >= 1 && day <= days[m - 1];
+  }
+  if (!ok) throw ConfigError("date: expected a day as YYYY-MM-DD (e.g. 2026-01-31); got \"" + d + "\"");
+}
+
+// The browser's search backend: searxng:<http(s) URL> or local:<folder>; empty = none.
+void check_search_backend(const std::string& b) {
+  if (b.empty()) return;
+  const char* fix = " (use searxng:<http(s) URL> or local:<folder>; set in `[search] backend` or --search)";
+  if (b.rfind("searxng:", 0) == 0) {
+    std::string url = b.substr(8);
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+      throw ConfigError("search.backend: \"" + b + "\" has no http(s) URL after searxng:" + fix);
+    return;
+  }
+  if (b.rfind("local:", 0) == 0 && b.size() > 6) return;
+  throw ConfigError("search.backend: unknown backend \"" + b + "\"" + fix);
+}
+
 void validate(const Config& c) {
   check_choice("reasoning", c.reasoning, {"low", "medium", "high"});
+  check_date(c.date);
+  check_search_backend(c.search_backend);
   check_choice("sandbox.policy", c.sandbox_policy, {"default", "degraded"});
   try {
     tools::Secrets check(c.secrets);
   } catch (const std::invalid_argument& e) {
     throw ConfigError(e.what());
   }
-  if (c.threads < 0) throw ConfigError("threads: must be >= 0");
-  if (!(c.temperature >= 0) || !std::isfinite(c.temperature))
-    throw ConfigError("temperature: must be a finite number >= 0");
-  if (c.limits.max_tool_rounds < 0) throw ConfigError("limits.max_tool_rounds: must be >= 0");
-  if (c.limits.max_tokens <= 0) throw ConfigError("limits.max_tokens: must be > 0");
+  // The same ranges as the file's (parse_config) for values that come from flags.
+  auto range = [](const char* what, long long v, long long lo, long long hi) {
+    if (v < lo || v > hi)
+      throw ConfigError(std::string(what) + ": out of range [" + std::to_string(lo) + ", " +
+                        std::to_string(hi) + "]; got " + std::to_string(v));
+  };
+  range("threads", c.threads, 0, kMaxThreads);
+  if (!(c.temperature >= 0) || !(c.temperature <= kMaxTemperature))
+    throw ConfigError("temperature: must be a number from 0 to " + std::to_string(static_cast<int>(kMaxTemperature)));
+  range("limits.max_tool_rounds", c.limits.max_tool_rounds, 0, kMaxToolRounds);
+  range("limits.max_tokens", c.limits.max_tokens, 1, kMaxTokens);
+  range("limits.repeat_limit", c.limits.repeat_limit, 1, 1000);
+  range("sandbox.memory_mib", c.sandbox_memory_mib, 16, 1 << 24);
+  range("sandbox.workspace_write_mib", c.sandbox_workspace_write_mib, 0, 1 << 30);
   check_seconds("limits.wall_time_s", c.limits.wall_time_s);
   check_seconds("limits.tool_timeout_s", c.limits.tool_timeout_s);
-  if (c.limits.repeat_limit < 1) throw ConfigError("limits.repeat_limit: must be >= 1");
 }
 
 std::string env(const char* name) {
@@ -233,7 +309,7 @@ Config parse_config(const std::string& text, const std::string& origin) {
   c.source = origin;
   TableReader r(root, "", origin);
   r.str("model", c.model);
-  r.integer("threads", c.threads, 0, 4096);
+  r.integer("threads", c.threads, 0, kMaxThreads);
   r.str("reasoning", c.reasoning);
   r.str("instructions", c.instructions);
   r.str("date", c.date);
@@ -342,8 +418,8 @@ Config parse_config(const std::string& text, const std::string& origin) {
   }
   if (const toml::table* t = r.table("limits")) {
     TableReader tr(*t, "limits.", origin);
-    tr.integer("max_tool_rounds", c.limits.max_tool_rounds, 0, 1 << 20);
-    tr.integer("max_tokens", c.limits.max_tokens, 1, 1 << 30);
+    tr.integer("max_tool_rounds", c.limits.max_tool_rounds, 0, kMaxToolRounds);
+    tr.integer("max_tokens", c.limits.max_tokens, 1, kMaxTokens);
     tr.number("wall_time_s", c.limits.wall_time_s, 0.001);
     tr.integer("repeat_limit", c.limits.repeat_limit, 1, 1000);
     tr.number("tool_timeout_s", c.limits.tool_timeout_s, 0.001);

@@ -27,21 +27,21 @@ CLI::Option* opt(CLI::App& cmd, const char* name, std::optional<T>& slot, const 
 void ConfigFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--config", config_file,
                  "Configuration file (TOML; default ~/.config/ossa/config.toml)");
-  opt(cmd, "--model", overrides.model, "Checkpoint folder");
-  opt(cmd, "--threads", overrides.threads, "Engine threads (0 = all cores)");
+  opt(cmd, "--model", overrides.model, "Checkpoint folder (default: `model` in the file, $OSSA_MODEL, then the demo model)");
+  opt(cmd, "--threads", overrides.threads, "Engine threads, 0..4096 (0 = all cores)");
   opt(cmd, "--reasoning", overrides.reasoning, "Reasoning effort: low|medium|high");
   opt(cmd, "--instructions", overrides.instructions, "Developer instructions for the model");
-  opt(cmd, "--date", overrides.date, "Conversation start date (default: today)");
+  opt(cmd, "--date", overrides.date, "Conversation start date, YYYY-MM-DD (default: today, UTC)");
   opt(cmd, "--workspace", overrides.workspace, "Folder the tools work in (default: .)");
   opt(cmd, "--approve", overrides.approve,
       "Tools that need approval: ask|all|none (ask on the terminal, allow all, deny all)");
-  opt(cmd, "--max-tool-rounds", overrides.max_tool_rounds, "Most tool calls in one turn");
-  opt(cmd, "--max-tokens", overrides.max_tokens, "Most generated tokens in one turn");
-  opt(cmd, "--wall-time", overrides.wall_time_s, "Most seconds for one turn");
-  opt(cmd, "--tool-timeout", overrides.tool_timeout_s, "Most seconds for one tool call");
-  opt(cmd, "--temperature", overrides.temperature, "Sampling temperature (0 = greedy)");
+  opt(cmd, "--max-tool-rounds", overrides.max_tool_rounds, "Most tool calls in one turn, 0..1048576");
+  opt(cmd, "--max-tokens", overrides.max_tokens, "Most generated tokens in one turn, 1..1073741824");
+  opt(cmd, "--wall-time", overrides.wall_time_s, "Most seconds for one turn, more than 0 and at most 604800 (7 days)");
+  opt(cmd, "--tool-timeout", overrides.tool_timeout_s, "Most seconds for one tool call, more than 0 and at most 604800 (7 days)");
+  opt(cmd, "--temperature", overrides.temperature, "Sampling temperature, 0..100 (0 = greedy)");
   // CLI11 reads "-1" into an unsigned as 2^64-1: refuse a sign before conversion.
-  opt(cmd, "--seed", overrides.seed, "Sampling seed (0 = random)")->check(CLI::NonNegativeNumber);
+  opt(cmd, "--seed", overrides.seed, "Sampling seed, 0..2^64-1 (0 = random)")->check(CLI::NonNegativeNumber);
   opt(cmd, "--transcript-dir", overrides.transcript_dir, "Folder of session transcripts");
   cmd.add_option_function<std::string>(
       "--tools", [this](const std::string& v) { overrides.tools = split_list(v); },

@@ -1,5 +1,7 @@
 #include "runtime/display.hpp"
 
+#include <algorithm>
+
 namespace ossa::runtime {
 namespace {
 constexpr const char* kDim = "\x1b[2m";
@@ -66,11 +68,30 @@ void Display::on_event(const SessionEvent& event, const Event&) {
     end_stream();
     std::fprintf(err_, "%swarning: unparsable model output: %s%s\n", color_ ? kYellow : "",
                  p->error.c_str(), c_reset);
+  } else if (const auto* round = std::get_if<RoundEnded>(&event)) {
+    prompt_tokens_ += round->prompt_tokens;
+    cached_tokens_ += round->reused_tokens;
+    computed_tokens_ += round->reprocessed_tokens;
+    generated_tokens_ += static_cast<std::size_t>(std::max(0, round->generated_tokens));
+    prefill_ms_ += round->prefill_ms;
+    decode_ms_ += round->decode_ms;
   } else if (const auto* t = std::get_if<TurnEnded>(&event)) {
     end_stream();
-    if (t->reason != "final")
+    if (timings_) {
+      auto rate = [](std::size_t n, double ms) { return ms > 0 ? n * 1000.0 / ms : 0.0; };
+      std::fprintf(err_,
+                   "%sprompt %zu tokens (%zu cached), prefill %.1f tok/s; generated %zu tokens, "
+                   "decode %.1f tok/s; %.1f s%s\n",
+                   c_dim, prompt_tokens_, cached_tokens_, rate(computed_tokens_, prefill_ms_),
+                   generated_tokens_, rate(generated_tokens_, decode_ms_), t->wall_ms / 1000.0, c_reset);
+    }
+    prompt_tokens_ = cached_tokens_ = computed_tokens_ = generated_tokens_ = 0;
+    prefill_ms_ = decode_ms_ = 0;
+    if (t->reason != "final") {
       std::fprintf(err_, "%sstopped: %s%s%s\n", color_ ? kRed : "", t->reason.c_str(),
                    t->detail.empty() ? "" : (" (" + t->detail + ")").c_str(), c_reset);
+      if (!resume_hint_.empty()) std::fprintf(err_, "to continue: %s\n", resume_hint_.c_str());
+    }
   }
   // Whole messages are already shown through deltas and tool events.
   std::fflush(err_);

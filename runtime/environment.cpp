@@ -1,5 +1,6 @@
 #include "runtime/environment.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
@@ -63,7 +64,18 @@ Environment::Environment(const Config& config)
     bs.network_allowlist = config_.network_allowlist;
     bs.search_backend = config_.search_backend;
     bs.client = http_;
-    browser::add_browser_tools(registry_, browser::make_browser_config(bs));
+    if (config_.search_backend.rfind("local:", 0) == 0) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(config_.search_backend.substr(6), ec))
+        throw ConfigError("`[search] backend` (--search) \"" + config_.search_backend +
+                          "\": " + config_.search_backend.substr(6) + " is not a folder");
+    }
+    auto browser_config = browser::make_browser_config(bs);
+    // A backend the user named that cannot work is an error now, not at the model's first search.
+    if (!config_.search_backend.empty() && !browser_config->backend)
+      throw ConfigError("`[search] backend` (--search) \"" + config_.search_backend +
+                        "\": " + browser_config->missing_backend_reason);
+    browser::add_browser_tools(registry_, browser_config);
     // functions.http_request is only kept when `tools` names it, and even then refuses every
     // call until the allowlist has a rule for the target.
     net::HttpRequestToolSettings hs;
@@ -74,9 +86,14 @@ Environment::Environment(const Config& config)
     throw ConfigError(std::string("`network.allowlist`: ") + e.what());
   }
   // `tools` selects among the built-ins; tool files in `tool_dirs` are the user's own choice
-  // and always load.
-  for (const std::string& missing : registry_.retain(config_.tools))
-    log::warn("tool `", missing, "` is not available in this build; skipped");
+  // and always load. A name that matches no built-in must be one of theirs (functions.NAME
+  // from a tool file or an MCP server), checked once those are loaded.
+  const std::vector<std::string> builtin_names = [&] {
+    std::vector<std::string> v;
+    for (const auto& t : registry_.tools()) v.push_back(t->spec().recipient());
+    return v;
+  }();
+  const std::vector<std::string> unmatched = registry_.retain(config_.tools);
 
   tools::ToolFileOptions fo;
   fo.network_rules = config_.network_allowlist;
@@ -102,6 +119,43 @@ Environment::Environment(const Config& config)
     mcp_ = std::make_shared<mcp::Manager>(config_.mcp_servers, workspace_, secrets_);
     warnings_ = mcp::add_mcp_tools(registry_, mcp_, mcp_->start_all());
     for (const std::string& w : warnings_) log::warn(w);
+  }
+  check_named_tools(unmatched, builtin_names);
+}
+
+// Every name in `tools` that no built-in took must now be in the registry; otherwise the
+// error says what exists and, for functions.NAME, where the tool files were looked for.
+void Environment::check_named_tools(const std::vector<std::string>& unmatched,
+                                    const std::vector<std::string>& builtin_names) const {
+  for (const std::string& name : unmatched) {
+    bool found = false;
+    for (const auto& t : registry_.tools()) {
+      const tools::ToolSpec& s = t->spec();
+      if (name == s.recipient() || name == s.ns || (!s.name.empty() && name == s.name)) found = true;
+    }
+    if (found) continue;
+    if (name == "browser.search")
+      throw ConfigError("`tools` names browser.search, which needs a search backend: set "
+                        "`[search] backend` or --search to searxng:<URL> or local:<folder>");
+    if (name.rfind("functions.", 0) == 0) {
+      std::string where;
+      for (const std::string& d : config_.tool_dirs) where += (where.empty() ? "" : ", ") + d;
+      throw ConfigError("`tools` names " + name + " but no tool file defines it (" +
+                        (where.empty() ? std::string("no tool folder given: pass --tools-dir DIR or "
+                                                     "set `tools.dirs`")
+                                       : "looked in " + where) +
+                        ")");
+    }
+    // What `tools` accepts for each built-in: its namespace (browser), or its name.
+    std::vector<std::string> names;
+    for (const std::string& b : builtin_names) {
+      std::string n = b.rfind("functions.", 0) == 0 ? b.substr(10) : b.substr(0, b.find('.'));
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    }
+    std::string known;
+    for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+    throw ConfigError("`tools`: unknown tool `" + name + "` (built-in tools: " + known +
+                      "; a tool file's tool is functions.NAME)");
   }
 }
 

@@ -80,6 +80,8 @@ class Environment {
                                   tools::ToolSession* session) const;
 
  private:
+  void check_named_tools(const std::vector<std::string>& unmatched,
+                         const std::vector<std::string>& builtin_names) const;
   Config config_;
   net::NetworkPolicy policy_;
   std::shared_ptr<net::HttpClient> http_;

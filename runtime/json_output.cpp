@@ -21,6 +21,11 @@ void print_json(const nlohmann::json& value) {
   emit(value.dump(tty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
+void print_json_ordered(const nlohmann::ordered_json& value) {
+  const bool tty = ::isatty(STDOUT_FILENO) == 1;
+  emit(value.dump(tty ? 2 : -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+}
+
 void print_json_line(const nlohmann::json& value) {
   emit(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }

@@ -8,6 +8,8 @@ namespace ossa::out {
 
 // Pretty (indent 2) when stdout is a terminal, compact otherwise; followed by a newline.
 void print_json(const nlohmann::json& value);
+// The same, keeping the keys in insertion order (tool schemas, whose order the model is shown).
+void print_json_ordered(const nlohmann::ordered_json& value);
 // One compact line, flushed at once: for streams of events consumed while they are produced.
 void print_json_line(const nlohmann::json& value);
 

@@ -86,6 +86,7 @@ class TranscriptWriter {
   void append(Event event, bool sync);
   void sync();
   const std::string& path() const { return path_; }
+  bool staged() const { return !staged_.empty(); }  // not yet published
 
  private:
   TranscriptWriter(int fd, std::string path, std::string staged = {})

@@ -189,14 +189,14 @@ nlohmann::json run_shared_prefix(const std::shared_ptr<const ossa::engine::Model
 
 ossa::cli::Run setup(CLI::App& cmd) {
   auto opts = std::make_shared<Options>();
-  cmd.add_option("--model", opts->model, "Checkpoint folder")->required();
-  cmd.add_option("--prompt", opts->prompt, "Prompt tokens (pseudo-random ids)")->check(CLI::PositiveNumber);
-  cmd.add_option("--gen", opts->gen, "Tokens to decode (greedy)");
-  cmd.add_option("--threads", opts->threads, "Compute threads (default: cores)");
-  cmd.add_option("--seed", opts->seed, "Seed for the prompt ids");
+  cmd.add_option("--model", opts->model, "Checkpoint folder (default: $OSSA_MODEL, then the demo model)");
+  cmd.add_option("--prompt", opts->prompt, "Prompt tokens (pseudo-random ids), 1..1048576")->check(CLI::Range(1.0, 1048576.0));
+  cmd.add_option("--gen", opts->gen, "Tokens to decode (greedy), 0..1048576")->check(CLI::Range(0.0, 1048576.0));
+  cmd.add_option("--threads", opts->threads, "Compute threads, 0..4096 (0 = the usable cores)")->check(CLI::Range(0.0, 4096.0));
+  cmd.add_option("--seed", opts->seed, "Seed for the prompt ids, 0..2^64-1")->check(CLI::NonNegativeNumber);
   cmd.add_option("--sessions", opts->sessions, "Also run S sequences at once, e.g. 1,2,4,8 (batched steps)");
-  cmd.add_option("--shared-prefix", opts->shared_prefix, "Also measure the prefix cache: first N prompt tokens shared");
-  cmd.add_option("--kv-memory", opts->kv_memory_mib, "KV cache budget in MiB (default: half the available memory)");
+  cmd.add_option("--shared-prefix", opts->shared_prefix, "Also measure the prefix cache: first N prompt tokens shared, 0..1048576")->check(CLI::Range(0.0, 1048576.0));
+  cmd.add_option("--kv-memory", opts->kv_memory_mib, "KV cache budget in MiB, 0..16777216 (0 = half the available memory)")->check(CLI::Range(0.0, 16777216.0));
   return [opts] {
     std::vector<std::size_t> session_counts;
     if (!opts->sessions.empty()) {
@@ -209,7 +209,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
       throw ossa::cli::UsageError("--shared-prefix must be smaller than --prompt");
     }
     auto t0 = Clock::now();
-    auto model = ossa::cli::load_model(opts->model, opts->threads, opts->kv_memory_mib << 20);
+    auto model = ossa::cli::load_model(ossa::cli::model_dir(opts->model), opts->threads, opts->kv_memory_mib << 20);
     const double load_s = seconds_since(t0);
     // Page the weights in before timing, so prefill measures compute, not the disk.
     t0 = Clock::now();

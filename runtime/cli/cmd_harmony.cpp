@@ -126,6 +126,17 @@ ossa::cli::Run setup(CLI::App& cmd) {
   r->add_flag("--lines", o->lines,
               "One conversation per stdin line, one {\"tokens\"} (or {\"error\"}) line out per conversation");
   r->add_option("--tokenizer", o->tokenizer, "Ranks file or tokenizer.json (default: built in)");
+  r->footer(
+      "Input (stdin): {\"messages\": [MESSAGE, ...]}, each MESSAGE\n"
+      "  {\"role\": \"system\"|\"developer\"|\"user\"|\"assistant\"|\"tool\", \"name\": ..., "
+      "\"recipient\": ..., \"channel\": ..., \"content_type\": ...,\n"
+      "   \"content\": [{\"type\": \"text\", \"text\": \"...\"} | {\"type\": \"system_content\", "
+      "\"model_identity\", \"reasoning_effort\", \"conversation_start_date\", \"knowledge_cutoff\", "
+      "\"channel_config\", \"tools\"} | {\"type\": \"developer_content\", \"instructions\", \"tools\"}]}\n"
+      "(the openai-harmony JSON; a string content is one text part). Example:\n"
+      "  echo '{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}]}]}' | "
+      "ossa harmony render\n"
+      "Output: {\"tokens\": [ids], \"text\": \"...\"}.");
   CLI::App* p = cmd.add_subcommand("parse", "JSON token id array on stdin -> {\"messages\",\"error\"}");
   p->add_option("--role", o->role, "Role whose header the prompt already opened (e.g. assistant)");
   auto* strict = p->add_flag("--strict", o->strict, "Reference parser, strict mode");

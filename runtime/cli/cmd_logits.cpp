@@ -28,13 +28,13 @@ std::vector<std::int32_t> parse_tokens(const std::string& text) {
 
 ossa::cli::Run setup(CLI::App& cmd) {
   auto opts = std::make_shared<Options>();
-  cmd.add_option("--model", opts->model, "Checkpoint folder")->required();
+  cmd.add_option("--model", opts->model, "Checkpoint folder (default: $OSSA_MODEL, then the demo model)");
   cmd.add_option("--tokens", opts->tokens, "Comma-separated token ids")->required();
   cmd.add_flag("--all-positions", opts->all_positions, "Logits after every token, not only the last");
-  cmd.add_option("--threads", opts->threads, "Compute threads (default: cores)");
+  cmd.add_option("--threads", opts->threads, "Compute threads, 0..4096 (0 = the usable cores)")->check(CLI::Range(0.0, 4096.0));
   return [opts] {
     auto tokens = parse_tokens(opts->tokens);
-    auto model = ossa::cli::load_model(opts->model, opts->threads);
+    auto model = ossa::cli::load_model(ossa::cli::model_dir(opts->model), opts->threads);
     ossa::engine::Session session(model);
     const auto V = static_cast<std::size_t>(model->config().vocab_size);
     nlohmann::json rows = nlohmann::json::array();

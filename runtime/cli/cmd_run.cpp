@@ -13,6 +13,7 @@ struct Options {
   bool json = false;
   std::string resume;
   std::string transcript;
+  bool no_transcript = false;
   std::string task;
 };
 
@@ -27,8 +28,11 @@ ossa::cli::Run setup(CLI::App& cmd) {
   o->flags.add_to(cmd);
   cmd.add_flag("--json", o->json, "Stream the session's events as JSON lines on stdout");
   cmd.add_option("--resume", o->resume,
-                 "Continue a session (its id, or a transcript path) after a stop or a crash");
+                 "Continue a session (its id, or a transcript path) after a stop or a crash, "
+                 "with the model it recorded unless --model is given");
   cmd.add_option("--transcript", o->transcript, "Write the new session's transcript to FILE");
+  cmd.add_flag("--no-transcript", o->no_transcript,
+               "Record nothing (for a read-only home); the session cannot be resumed");
   cmd.add_option("task", o->task, "What the agent should do");
   cmd.footer(
       "Reasoning and tool activity go to stderr, the final answer to stdout.\n"
@@ -40,14 +44,19 @@ ossa::cli::Run setup(CLI::App& cmd) {
       throw ossa::cli::UsageError("give a task, or --resume ID to continue a session");
     if (!o->resume.empty() && !o->transcript.empty())
       throw ossa::cli::UsageError("--transcript names a new session's file; --resume reuses one");
+    if (o->no_transcript && !o->transcript.empty())
+      throw ossa::cli::UsageError("--no-transcript and --transcript: give one or the other");
     Config cfg = o->flags.effective();
+    // A resumed session goes on with its own model unless --model names another.
+    if (!o->resume.empty() && !o->flags.overrides.model) use_recorded_model(cfg, o->resume);
     std::unique_ptr<AgentRunner> runner;
     try {
-      runner = std::make_unique<AgentRunner>(cfg, RunnerOptions{.json = o->json});
       OpenOptions open;
       if (!o->resume.empty()) open.resume = o->resume;
       open.transcript_file = o->transcript;
-      runner->open(open);
+      open.no_transcript = o->no_transcript;
+      runner = std::make_unique<AgentRunner>(
+          cfg, RunnerOptions{.json = o->json, .resume_command = "ossa run"}, open);
     } catch (const ConfigError& e) {
       throw ossa::cli::UsageError(e.what());
     }

@@ -35,13 +35,19 @@ struct Options {
   std::vector<std::string> command;
 };
 
+// JSON like every other command's machine output: {"ok", "layers": [{name, available,
+// required, detail}]}; exit 1 when a required layer is missing.
 int print_check() {
   bool ok = true;
+  nlohmann::json layers = nlohmann::json::array();
   for (const auto& layer : ossa::sandbox::Sandbox::check()) {
-    const char* state = layer.available ? "ok" : (layer.required ? "MISSING" : "missing");
-    std::printf("%-28s %-8s %s\n", (layer.name + ":").c_str(), state, layer.detail.c_str());
+    layers.push_back({{"name", layer.name},
+                      {"available", layer.available},
+                      {"required", layer.required},
+                      {"detail", layer.detail}});
     ok &= layer.available || !layer.required;
   }
+  ossa::out::print_json({{"ok", ok}, {"layers", layers}});
   return ok ? 0 : 1;
 }
 
@@ -118,7 +124,9 @@ int run(const Options& o) {
 
 ossa::cli::Run setup(CLI::App& cmd) {
   auto o = std::make_shared<Options>();
-  cmd.add_flag("--check", o->check, "Print which isolation layers this kernel allows, one per line");
+  cmd.add_flag("--check", o->check,
+               "Print which isolation layers this kernel allows (JSON: ok, layers [{name, "
+               "available, required, detail}]); exit 1 when a required one is missing");
   cmd.add_option("--workspace", o->workspace, "Host directory mounted read-write at /workspace");
   // One value per occurrence: a vector option would otherwise swallow the command after it.
   cmd.add_option("--ro", o->read_only, "Host path made visible read-only at the same path")

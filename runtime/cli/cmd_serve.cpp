@@ -5,6 +5,7 @@
 
 #include "engine/model.hpp"
 #include "runtime/cli/command.hpp"
+#include "runtime/cli/load_model.hpp"
 #include "runtime/harmony/tokenizer.hpp"
 #include "runtime/log.hpp"
 #include "runtime/server/engine_source_factory.hpp"
@@ -22,10 +23,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
   return [flags] {
     using namespace ossa;
     ossa::server::ServeSetup s = ossa::server::prepare_serve(*flags, "");
-    if (s.config.model.empty())
-      throw cli::UsageError(
-          "no model: give --model DIR (a gpt-oss checkpoint folder), set `model` in the "
-          "configuration file or set OSSA_MODEL (the demo model is missing from this build)");
+    s.config.model = cli::model_dir(s.config.model);
     if (s.options.mapping.model_id.empty())
       s.options.mapping.model_id =
           std::filesystem::path(s.config.model).lexically_normal().filename().string();

@@ -1,10 +1,12 @@
-// `ossa tokenize [--tokenizer FILE] [--allow-special] [--decode]`: text on stdin -> JSON array of
-// o200k_harmony token ids on stdout; with --decode, a JSON id array on stdin -> the text.
+// `ossa tokenize [--tokenizer FILE] [--allow-special] [--decode] [TEXT]`: the text (argument, or
+// stdin) -> JSON array of o200k_harmony token ids on stdout; with --decode, a JSON id array -> the
+// text.
 #include <cstdio>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +30,7 @@ struct Options {
   std::string tokenizer;
   bool allow_special = false;
   bool decode = false;
+  std::optional<std::string> text;
 };
 
 ossa::cli::Run setup(CLI::App& cmd) {
@@ -39,11 +42,15 @@ ossa::cli::Run setup(CLI::App& cmd) {
   cmd.add_flag("--decode", opts->decode,
                "Read a JSON id array and print its text instead: the raw bytes, not JSON, so "
                "that text -> ids -> text round-trips exactly");
+  cmd.add_option_function<std::string>(
+      "text", [opts](const std::string& v) { opts->text = v; },
+      "The text (with --decode: the JSON id array); read from stdin when not given");
   cmd.footer("Output: a JSON array of ids; with --decode the decoded text as raw bytes (the one "
              "ossa output that is not JSON).");
   return [opts] {
     auto tok = load_tokenizer(opts->tokenizer);
-    const std::string input(std::istreambuf_iterator<char>(std::cin), {});
+    const std::string input =
+        opts->text ? *opts->text : std::string(std::istreambuf_iterator<char>(std::cin), {});
     if (!opts->decode) {
       std::vector<TokenId> ids = opts->allow_special ? tok->encode_with_specials(input)
                                                      : tok->encode_ordinary(input);
@@ -51,7 +58,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
       return 0;
     }
     auto ids = ossa::harmony::token_ids_from_json(input);
-    if (!ids) throw std::runtime_error("stdin: " + ids.error());
+    if (!ids) throw std::runtime_error(std::string(opts->text ? "text" : "stdin") + ": " + ids.error());
     std::string bytes;
     for (TokenId id : *ids) {
       auto b = tok->token_bytes(id);
@@ -66,4 +73,4 @@ ossa::cli::Run setup(CLI::App& cmd) {
 }
 }  // namespace
 
-OSSA_CLI_COMMAND(tokenize, "Text <-> o200k_harmony token ids (stdin to stdout)", setup);
+OSSA_CLI_COMMAND(tokenize, "Text <-> o200k_harmony token ids (argument or stdin to stdout)", setup);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/cli/command.hpp"
+#include "runtime/json_output.hpp"
 #include "runtime/config_flags.hpp"
 #include "runtime/environment.hpp"
 
@@ -51,7 +52,7 @@ int list(const Options& o) {
            {"system_tools", reg.system_tools()},
            {"developer_tools", reg.developer_tools()},
            {"warnings", env->warnings()}};
-  std::cout << out.dump(2) << "\n";
+  ossa::out::print_json_ordered(out);
   return 0;
 }
 
@@ -75,7 +76,8 @@ int call(Options o) {
            {"is_error", r.is_error},
            {"text", r.text},
            {"metadata", r.metadata}};
-  std::cout << out.dump(2) << "\n";
+  // The tool's text may be any bytes: print_json replaces invalid UTF-8 rather than failing.
+  ossa::out::print_json_ordered(out);
   return r.is_error ? 1 : 0;
 }
 

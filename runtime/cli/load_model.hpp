@@ -1,13 +1,31 @@
 #pragma once
-// Loading a checkpoint for the engine commands (logits, generate, bench), saying so when
-// --threads asked for more than the usable cores (the engine caps it).
+// The checkpoint of a command that takes --model: the one given, else the default the agent
+// commands use ($OSSA_MODEL, then the demo model next to the binary; runtime/default_model.hpp).
+// Loading it for the engine commands (logits, generate, bench) says so when --threads asked for
+// more than the usable cores (the engine caps it).
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "engine/model.hpp"
+#include "runtime/cli/command.hpp"
+#include "runtime/default_model.hpp"
 #include "runtime/log.hpp"
 
 namespace ossa::cli {
+
+// `given` when it is not empty, else the default model; a UsageError naming the ways to give
+// one when there is none.
+inline std::string model_dir(const std::string& given) {
+  if (!given.empty()) return given;
+  runtime::Config c;
+  const bool demo = !runtime::choose_default_model(c).empty();
+  if (c.model.empty())
+    throw UsageError("no model: pass --model DIR or set OSSA_MODEL to a checkpoint folder "
+                     "(`ossa model list` shows the ones found)");
+  log::info("model ", c.model, demo ? " (the demo model)" : " (from $OSSA_MODEL)");
+  return c.model;
+}
 
 inline std::shared_ptr<const engine::Model> load_model(const std::filesystem::path& dir,
                                                        unsigned threads, std::uint64_t kv_memory_bytes = 0) {

@@ -22,6 +22,7 @@
 #include <stdexcept>
 
 #include "runtime/log.hpp"
+#include "runtime/server/agent_sessions.hpp"
 #include "runtime/server/chat_completions.hpp"
 #include "runtime/server/metrics.hpp"
 #include "runtime/server/ossa_routes.hpp"
@@ -101,9 +102,11 @@ std::string route_of(const std::string& target) {
   if (path.rfind("/v1/responses/", 0) == 0) return "/v1/responses/{id}";
   if (path.rfind("/v1/models/", 0) == 0) return "/v1/models/{id}";
   if (path.rfind("/ossa/sessions/", 0) == 0) return "/ossa/sessions/{id}";
+  if (path.rfind("/ossa/agents/", 0) == 0)
+    return path.find('/', 13) == std::string::npos ? "/ossa/agents/{id}" : "/ossa/agents/{id}/{action}";
   if (find_web_asset(path)) return "/ui";
   for (const char* known : {"/health", "/metrics", "/v1/models", "/v1/chat/completions",
-                            "/v1/responses", "/ossa/info", "/ossa/sessions"})
+                            "/v1/responses", "/ossa/info", "/ossa/sessions", "/ossa/agents"})
     if (path == known) return path;
   return "other";
 }
@@ -255,6 +258,25 @@ void check_options(const ServerOptions& o) {
   if (o.max_queue < 0) throw std::invalid_argument("--max-queue must be 0 or more");
 }
 
+namespace {
+
+AgentSessionsDeps agent_deps(const ServerOptions& o, runtime::EngineWorker& worker,
+                             SourceFactory& factory, const tools::Registry* registry) {
+  AgentSessionsDeps d;
+  d.tokenizer = &harmony::Tokenizer::builtin();
+  d.registry = registry;
+  d.worker = &worker;
+  d.factory = &factory;
+  d.tool_context = o.tool_context;
+  d.config = o.agent_config;
+  d.model_id = o.mapping.model_id;
+  d.dir = o.transcript_dir.empty() ? o.data_dir / "transcripts" : o.transcript_dir;
+  d.max_open = o.slots;
+  return d;
+}
+
+}  // namespace
+
 struct HttpServer::Impl {
   ServerOptions opt;
   asio::io_context io{1};
@@ -265,13 +287,15 @@ struct HttpServer::Impl {
   ResponseStore store;
   const tools::Registry* registry;
   RunnerDeps deps;
+  AgentSessions agents;
   std::int64_t created = unix_now();
 
   Impl(ServerOptions o, SourceFactory& factory, const tools::Registry* reg)
       : opt(std::move(o)),
         pool(factory, opt.slots, opt.max_queue),
         store(opt.data_dir / "responses"),
-        registry(reg) {
+        registry(reg),
+        agents(io.get_executor(), agent_deps(opt, worker, factory, reg)) {
     deps.tokenizer = &harmony::Tokenizer::builtin();
     deps.worker = &worker;
     deps.pool = &pool;
@@ -440,6 +464,27 @@ struct HttpServer::Impl {
     co_return keep;
   }
 
+  // `GET /ossa/agents/{id}/events`: the turn's events so far, then each as it comes, until the
+  // turn ends.
+  asio::awaitable<bool> agent_events(beast::tcp_stream& stream, const Request& req,
+                                     const std::string& path, bool& started) {
+    std::shared_ptr<EventFeed> feed = agents.feed(path);
+    SseWriter w(stream, req.version(), opt.idle_timeout_s);
+    std::size_t next = 0;
+    for (;;) {
+      const bool closed = feed->closed();
+      while (next < feed->events().size()) w.event(feed->events()[next++]);
+      started = true;
+      bool ok = co_await w.flush();
+      if (!ok) co_return false;
+      if (closed) break;
+      auto op = feed->wait();
+      co_await std::move(op);
+    }
+    bool ok = co_await w.finish();
+    co_return ok && req.keep_alive();
+  }
+
   // The response to a request that needs no generation (models, metrics, stored responses,
   // health). Throws ApiError.
   Response simple(const Request& req, const std::string& path) {
@@ -451,6 +496,9 @@ struct HttpServer::Impl {
       if (req.method() != http::verb::head) need(http::verb::get);
       return asset_response(*asset, req.version(), keep, req.method() == http::verb::head);
     }
+    if (AgentSessions::is_route(path))
+      return json_response(200, agents.handle(std::string(req.method_string()), path, req.body()),
+                           req.version(), keep);
     if (is_ossa_route(path))
       return json_response(200, handle_ossa_route(std::string(req.method_string()), path, store, opt.mapping),
                            req.version(), keep);
@@ -512,6 +560,10 @@ struct HttpServer::Impl {
       bool keep = co_await responses(stream, req, t0, started);
       co_return keep;
     }
+    if (AgentSessions::is_events_route(std::string(req.method_string()), path)) {
+      bool keep = co_await agent_events(stream, req, path, started);
+      co_return keep;
+    }
     Response res = simple(req, path);
     auto op = write(stream, std::move(res));
     bool keep = co_await std::move(op);
@@ -566,9 +618,11 @@ struct HttpServer::Impl {
         auto res = json_response(status, error_body(*err), req.version(), req.keep_alive());
         if (status == 429) res.set(http::field::retry_after, "1");
         if (status == 405)
-          res.set(http::field::allow, route_name == "/ossa/sessions/{id}" ? "GET, DELETE"
-                                      : req.method() == http::verb::get    ? "POST"
-                                                                           : "GET");
+          res.set(http::field::allow,
+                  route_name == "/ossa/sessions/{id}" || route_name == "/ossa/agents/{id}" ? "GET, DELETE"
+                  : route_name == "/ossa/agents"                                           ? "GET, POST"
+                  : req.method() == http::verb::get                                        ? "POST"
+                                                                                           : "GET");
         auto op = write(stream, std::move(res));
         keep = co_await std::move(op);
       } else {

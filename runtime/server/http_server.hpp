@@ -7,13 +7,15 @@
 //
 // Routes: GET /health (no auth), GET /metrics, GET /v1/models[/{id}],
 // POST /v1/chat/completions, POST /v1/responses, GET /v1/responses/{id}, the web UI's files
-// at / and /ui/{file} (no auth, web_assets.hpp) and its /ossa/ routes (ossa_routes.hpp).
+// at / and /ui/{file} (no auth, web_assets.hpp) and its /ossa/ routes (ossa_routes.hpp, and
+// agent_sessions.hpp for /ossa/agents/...).
 #include <boost/asio/io_context.hpp>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <string>
 
+#include "runtime/config.hpp"
 #include "runtime/engine_worker.hpp"
 #include "runtime/harmony/tokenizer.hpp"
 #include "runtime/server/generation_request.hpp"
@@ -38,6 +40,11 @@ struct ServerOptions {
   tools::ToolContext tool_context;
   MappingContext mapping;
   RunnerLimits limits;
+  // The web UI's agent sessions (agent_sessions.hpp): the configuration they run with (limits,
+  // approvals, date, sampling: as `ossa run`'s) and the transcript folder they live in (empty:
+  // data_dir/transcripts; `ossa serve` passes `ossa run`'s).
+  runtime::Config agent_config;
+  std::filesystem::path transcript_dir;
 };
 
 // Throws std::invalid_argument when the options are unsafe or unusable (a non-loopback

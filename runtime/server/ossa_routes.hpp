@@ -4,7 +4,8 @@
 //   GET    /ossa/sessions        the stored sessions, newest first (sessions.hpp)
 //   GET    /ossa/sessions/{id}   one session's turns, for the page to show and resume
 //   DELETE /ossa/sessions/{id}   deletes the session's stored responses
-// A pure function of the method, the path and the store: tested without sockets.
+// A pure function of the method, the path and the store: tested without sockets. The agent
+// sessions' routes (/ossa/agents/...: ossa run's transcripts, approvals) are agent_sessions.hpp's.
 #include <string>
 
 #include "runtime/server/api_error.hpp"

@@ -83,6 +83,10 @@ ServeSetup prepare_serve(const ServeFlags& f, const std::string& default_model_n
   m.max_tokens_limit = s.config.limits.max_tokens;
   m.default_temperature = s.config.temperature;
   m.builtins = builtin_namespaces(s.environment->registry());
+  // The web UI's agent sessions run as `ossa run` would, in its transcript folder.
+  o.agent_config = s.config;
+  o.transcript_dir = s.config.transcript_dir.empty() ? runtime::default_transcript_dir()
+                                                     : s.config.transcript_dir;
   o.limits.max_tool_rounds = s.config.limits.max_tool_rounds;
   o.limits.wall_time_s = s.config.limits.wall_time_s;
   o.limits.tool_timeout_s = s.config.limits.tool_timeout_s;

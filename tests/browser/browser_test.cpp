@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -358,4 +359,28 @@ TEST(BrowserTool, RunBlockingAlone) {
   auto fut = boost::asio::co_spawn(io, coro(), boost::asio::use_future);
   io.run();
   EXPECT_EQ(fut.get().text, std::string(100, 'x'));
+}
+
+// Issue 19: without a search backend browser.search always failed, yet it was offered to the
+// model. It is offered only when a backend is configured; open and find are offered either way.
+TEST(BrowserTool, SearchIsOfferedOnlyWithABackend) {
+  ::unsetenv("OSSA_SEARXNG_URL");
+  ::unsetenv("OSSA_LOCAL_DOCS");
+  auto names = [](const BrowserSettings& s) {
+    std::vector<std::string> out;
+    for (const auto& t : make_browser_tools(make_browser_config(s))) out.push_back(t->spec().recipient());
+    return out;
+  };
+  BrowserSettings none;
+  EXPECT_EQ(names(none), (std::vector<std::string>{"browser.open", "browser.find"}));
+  BrowserSettings local;
+  local.search_backend = "local:" + docs_dir();
+  EXPECT_EQ(names(local), (std::vector<std::string>{"browser.search", "browser.open", "browser.find"}));
+  // A backend that cannot work says which setting to change.
+  BrowserSettings unknown;
+  unknown.search_backend = "google";
+  auto config = make_browser_config(unknown);
+  EXPECT_EQ(config->backend, nullptr);
+  EXPECT_NE(config->missing_backend_reason.find("`[search] backend` or --search"), std::string::npos)
+      << config->missing_backend_reason;
 }

@@ -1,11 +1,13 @@
 // The command-line contract every subcommand shares: help and version on stdout with exit 0,
 // usage errors as one line on stderr with exit 2.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -175,4 +177,220 @@ TEST(Cli, ToolsListRefusesAMalformedNetworkRule) {
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.err.find("bad host"), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+// Issue 19: what can be checked without the model is checked before it loads (real weights
+// take a while to load), as usage errors (exit 2) that name the fix. The model folder given
+// here does not exist: a check that ran after loading would report the model instead.
+namespace {
+struct EarlyChecks : ::testing::Test {
+  void SetUp() override {
+    root = fs::temp_directory_path() / ("ossa_cli_early_" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    fs::create_directories(root / "sessions");
+    std::ofstream(root / "empty.toml") << "";
+    std::ofstream(root / "afile") << "not a folder";
+  }
+  void TearDown() override { fs::remove_all(root); }
+  // `cmd` with an empty configuration, a model that does not exist and a private session folder.
+  std::vector<std::string> args(const std::string& cmd, std::vector<std::string> extra) const {
+    std::vector<std::string> a = {cmd, "--config", (root / "empty.toml").string(), "--model",
+                                  (root / "no-model").string(), "--transcript-dir",
+                                  (root / "sessions").string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  void expect_usage_error(const std::vector<std::string>& a, const std::string& message) const {
+    auto r = run_ossa(a);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("no-model"), std::string::npos) << "the model was looked at first: " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  fs::path root;
+};
+}  // namespace
+
+TEST_F(EarlyChecks, TheModelIsOnlyLookedAtOnceEverythingElseIsValid) {
+  auto r = run_ossa(args("run", {"hi"}));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("no-model"), std::string::npos) << r.err;
+  // Nothing was left behind for a session that never started.
+  EXPECT_TRUE(fs::is_empty(root / "sessions"));
+}
+
+TEST_F(EarlyChecks, UnwritableTranscriptIsAUsageError) {
+  expect_usage_error(args("run", {"--transcript", (root / "afile" / "t.jsonl").string(), "hi"}),
+                     "give --transcript a writable path");
+  expect_usage_error({"run", "--config", (root / "empty.toml").string(), "--model",
+                      (root / "no-model").string(), "--transcript-dir",
+                      (root / "afile" / "sessions").string(), "hi"},
+                     "--transcript-dir");
+  std::ofstream(root / "taken.jsonl") << "";
+  expect_usage_error(args("run", {"--transcript", (root / "taken.jsonl").string(), "hi"}),
+                     "already exists");
+}
+
+TEST_F(EarlyChecks, UnknownResumeIdIsAUsageError) {
+  expect_usage_error(args("run", {"--resume", "20990101-000000-deadbeef", "go on"}),
+                     "no session 20990101-000000-deadbeef");
+  expect_usage_error(args("chat", {"--resume", "20990101-000000-deadbeef"}),
+                     "no session 20990101-000000-deadbeef");
+}
+
+TEST_F(EarlyChecks, MissingWorkspaceIsAUsageErrorForRunChatAndTools) {
+  const std::string ws = (root / "no-such-folder").string();
+  expect_usage_error(args("run", {"--workspace", ws, "hi"}), ws + " is not a directory");
+  expect_usage_error(args("chat", {"--workspace", ws}), ws + " is not a directory");
+  auto r = run_ossa({"tools", "list", "--config", (root / "empty.toml").string(), "--workspace", ws});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(ws + " is not a directory"), std::string::npos) << r.err;
+}
+
+TEST_F(EarlyChecks, BadDateIsAUsageError) {
+  expect_usage_error(args("run", {"--date", "notadate", "hi"}),
+                     "date: expected a day as YYYY-MM-DD (e.g. 2026-01-31); got \"notadate\"");
+  expect_usage_error(args("run", {"--date", "2026-02-30", "hi"}), "got \"2026-02-30\"");
+  std::ofstream(root / "date.toml") << "date = \"yesterday\"\n";
+  auto r = run_ossa({"config", "show", "--config", (root / "date.toml").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("date.toml: date: expected a day"), std::string::npos) << r.err;
+}
+
+TEST_F(EarlyChecks, UnknownSearchBackendIsAUsageError) {
+  expect_usage_error(args("run", {"--search", "google", "hi"}),
+                     "search.backend: unknown backend \"google\" (use searxng:<http(s) URL> or "
+                     "local:<folder>; set in `[search] backend` or --search)");
+  std::ofstream(root / "search.toml") << "[search]\nbackend = \"google\"\n";
+  auto r = run_ossa({"run", "--config", (root / "search.toml").string(), "--model",
+                     (root / "no-model").string(), "hi"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("search.toml: search.backend: unknown backend"), std::string::npos) << r.err;
+  // Well formed but unusable: a local folder that does not exist.
+  expect_usage_error(args("run", {"--search", "local:" + (root / "no-docs").string(), "hi"}),
+                     "`[search] backend` (--search)");
+}
+
+TEST_F(EarlyChecks, MalformedAllowlistRuleIsAUsageError) {
+  expect_usage_error(args("run", {"--allow", "http://bad host:80", "hi"}), "bad host");
+}
+
+TEST_F(EarlyChecks, UnknownToolIsAnErrorNotAWarning) {
+  expect_usage_error(args("run", {"--tools", "python,nonsense", "hi"}),
+                     "`tools`: unknown tool `nonsense` (built-in tools: ");
+  expect_usage_error(args("chat", {"--tools", "nonsense"}), "unknown tool `nonsense`");
+}
+
+TEST_F(EarlyChecks, FunctionWithoutAToolFileSaysSo) {
+  expect_usage_error(args("run", {"--tools", "python,functions.get_weather", "hi"}),
+                     "`tools` names functions.get_weather but no tool file defines it (no tool "
+                     "folder given: pass --tools-dir DIR or set `tools.dirs`)");
+  fs::create_directories(root / "tools");
+  expect_usage_error(args("run", {"--tools", "functions.get_weather", "--tools-dir",
+                                  (root / "tools").string(), "hi"}),
+                     "no tool file defines it (looked in " + (root / "tools").string() + ")");
+}
+
+// Issue 19: the README's command table names every command the program has (and, above,
+// every command it names exists).
+TEST(Docs, TheReadmeListsEveryCommand) {
+  std::ifstream in(kSourceRoot / "README.md");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  auto start = text.find("## The command");
+  ASSERT_NE(start, std::string::npos);
+  auto fence = text.find("```", start);
+  auto end = text.find("```", fence + 3);
+  ASSERT_NE(end, std::string::npos);
+  const std::string table = text.substr(fence, end - fence);
+  auto commands = listed_subcommands();
+  ASSERT_GT(commands.size(), 5u);
+  for (const auto& name : commands) {
+    const std::regex named("(^|\\n)ossa ([a-z]+ \\| )*" + name + "\\b");
+    EXPECT_TRUE(std::regex_search(table, named)) << "README's command table lacks `ossa " << name << "`";
+  }
+}
+
+// Issue 19: browser.search is offered only with a search backend; open and find always are.
+TEST_F(EarlyChecks, BrowserSearchIsOfferedOnlyWithASearchBackend) {
+  ::unsetenv("OSSA_SEARXNG_URL");
+  ::unsetenv("OSSA_LOCAL_DOCS");
+  auto recipients = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = {"tools", "list", "--config", (root / "empty.toml").string(), "--tools", "browser"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    auto r = run_ossa(a);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> out;
+    const auto listed = nlohmann::json::parse(r.out);
+    for (const auto& t : listed["tools"]) out.push_back(t["recipient"]);
+    return out;
+  };
+  EXPECT_EQ(recipients({}), (std::vector<std::string>{"browser.find", "browser.open"}));
+  fs::create_directories(root / "docs");
+  std::ofstream(root / "docs" / "a.md") << "# A\nwidgets\n";
+  EXPECT_EQ(recipients({"--search", "local:" + (root / "docs").string()}),
+            (std::vector<std::string>{"browser.find", "browser.open", "browser.search"}));
+  expect_usage_error(args("run", {"--tools", "browser.search", "hi"}),
+                     "`tools` names browser.search, which needs a search backend: set `[search] "
+                     "backend` or --search");
+}
+
+// Issue 19: `ossa tokenize "text"` takes the text as an argument as well as on stdin.
+TEST(Cli, TokenizeTakesTheTextAsAnArgument) {
+  auto from_arg = run_ossa({"tokenize", "Hello world"});
+  auto from_stdin = run_ossa({"tokenize"}, "Hello world");
+  EXPECT_EQ(from_arg.exit_code, 0) << from_arg.err;
+  EXPECT_EQ(from_arg.out, from_stdin.out);
+  EXPECT_EQ(nlohmann::json::parse(from_arg.out).size(), 2u) << from_arg.out;
+  auto back = run_ossa({"tokenize", "--decode", from_arg.out});
+  EXPECT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_EQ(back.out, "Hello world");
+}
+
+// Issue 19: `harmony render --help` says what the input looks like.
+TEST(Cli, HarmonyRenderHelpShowsTheInputFormat) {
+  auto r = run_ossa({"harmony", "render", "--help"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Input (stdin): {\"messages\": [MESSAGE, ...]}"), std::string::npos) << r.out;
+  // The example in the help renders.
+  const std::string example = "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}]}]}";
+  EXPECT_NE(r.out.find(example), std::string::npos) << r.out;
+  auto rendered = run_ossa({"harmony", "render"}, example);
+  EXPECT_EQ(rendered.exit_code, 0) << rendered.err;
+  EXPECT_NE(rendered.out.find("<|start|>user<|message|>Hi<|end|>"), std::string::npos) << rendered.out;
+}
+
+// Issue 19: every numeric option of the engine commands has a documented range, checked before
+// anything loads ("-1" used to wrap to 2^64-1, a huge --kv-memory overflowed its bytes).
+TEST(Cli, EngineCommandNumbersOutsideTheirRangeAreUsageErrors) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"generate", "--tokens", "1", "--threads", "-1"},
+      {"generate", "--tokens", "1", "--threads", "5000"},
+      {"generate", "--tokens", "1", "--max-tokens", "0"},
+      {"generate", "--tokens", "1", "--seed", "-1"},
+      {"logits", "--tokens", "1", "--threads", "1e10"},
+      {"bench", "--prompt", "0"},
+      {"bench", "--gen", "-1"},
+      {"bench", "--kv-memory", "99999999999999"},
+      {"bench", "--seed", "-1"},
+  };
+  for (auto args : bad) {
+    SCOPED_TRACE(args[0] + " " + args[args.size() - 2] + " " + args.back());
+    args.insert(args.begin() + 1, {"--model", "/nonexistent-model"});
+    auto r = run_ossa(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(args[args.size() - 2]), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("nonexistent-model"), std::string::npos) << r.err;
+  }
+  auto help = run_ossa({"bench", "--help"});
+  EXPECT_NE(help.out.find("0..16777216"), std::string::npos) << help.out;
+}
+
+// The agent commands' flags are checked against the same ranges as the configuration file.
+TEST_F(EarlyChecks, AgentFlagsOutsideTheFileRangesAreUsageErrors) {
+  expect_usage_error(args("run", {"--threads", "5000", "hi"}), "threads: out of range [0, 4096]; got 5000");
+  expect_usage_error(args("run", {"--max-tool-rounds", "2000000", "hi"}),
+                     "limits.max_tool_rounds: out of range [0, 1048576]; got 2000000");
+  expect_usage_error(args("run", {"--max-tokens", "0", "hi"}), "limits.max_tokens: out of range [1, 1073741824]; got 0");
+  expect_usage_error(args("chat", {"--temperature", "1000"}), "temperature: must be a number from 0 to 100");
 }

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
+#include <termios.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -96,6 +98,56 @@ ProcessResult run_ossa(const std::vector<std::string>& args, const std::string& 
   std::vector<std::string> argv{OSSA_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv, input, interrupt);
+}
+
+ProcessResult run_ossa_in_terminal(const std::vector<std::string>& args, const std::string& input) {
+  int master = -1;
+  winsize size{};
+  size.ws_row = 40;
+  size.ws_col = 120;
+  pid_t pid = forkpty(&master, nullptr, nullptr, &size);
+  if (pid < 0) throw std::runtime_error("forkpty failed");
+  if (pid == 0) {
+    std::vector<std::string> argv{OSSA_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> a;
+    for (auto& s : argv) a.push_back(s.data());
+    a.push_back(nullptr);
+    execv(a[0], a.data());
+    _exit(127);
+  }
+  ProcessResult r;
+  // Typed input, then Ctrl-D at the start of a line: the terminal's end of input.
+  std::string typed = input;
+  typed += '\x04';
+  std::size_t written = 0;
+  char buf[65536];
+  for (;;) {
+    pollfd fd{master, static_cast<short>(POLLIN | (written < typed.size() ? POLLOUT : 0)), 0};
+    if (poll(&fd, 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fd.revents & POLLIN) {
+      ssize_t n = read(master, buf, sizeof buf);
+      if (n <= 0) break;  // EIO: the program and its children closed the terminal
+      r.out.append(buf, static_cast<size_t>(n));
+    } else if (fd.revents & (POLLHUP | POLLERR)) {
+      break;
+    }
+    if (written < typed.size() && (fd.revents & POLLOUT)) {
+      // One line at a time, as typed, so that the program reads each line on its own.
+      std::size_t end = typed.find('\n', written);
+      end = end == std::string::npos ? typed.size() : end + 1;
+      ssize_t n = write(master, typed.data() + written, end - written);
+      if (n > 0) written += static_cast<size_t>(n);
+    }
+  }
+  close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
 }
 
 }  // namespace ossa::test

@@ -29,4 +29,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 ProcessResult run_ossa(const std::vector<std::string>& args, const std::string& input = {},
                        const Interrupt& interrupt = {});
 
+// `ossa args...` on a pseudo-terminal (stdin, stdout and stderr all the terminal), as a user
+// at a terminal runs it: what the program shows only on a terminal can be checked. `input` is
+// typed, then end of input (Ctrl-D) is sent; `out` holds everything the terminal showed (the
+// terminal turns "\n" into "\r\n"), `err` stays empty.
+ProcessResult run_ossa_in_terminal(const std::vector<std::string>& args, const std::string& input = {});
+
 }  // namespace ossa::test

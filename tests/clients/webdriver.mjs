@@ -43,6 +43,10 @@ export class Browser {
     const port = await freePort();
     const driver = spawn(chromedriver, [`--port=${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let driverLog = '';
+    // A driver that cannot be run at all (a configured path that is gone) is an 'error' event,
+    // not an exit: without a listener node would die of it instead of saying why.
+    let spawnError = null;
+    driver.on('error', (e) => { spawnError = e; });
     driver.stdout.on('data', (d) => { driverLog += d; });
     driver.stderr.on('data', (d) => { driverLog += d; });
     const base = `http://127.0.0.1:${port}`;
@@ -53,8 +57,9 @@ export class Browser {
         const s = await (await fetch(`${base}/status`)).json();
         if (s.value && s.value.ready) break;
       } catch (_) { /* not listening yet */ }
-      if (driver.exitCode !== null || Date.now() > deadline) {
+      if (spawnError || driver.exitCode !== null || Date.now() > deadline) {
         b.kill();
+        if (spawnError) throw new WebDriverError(`chromedriver cannot run: ${spawnError.message}`);
         throw new WebDriverError(`chromedriver did not start: ${driverLog.trim().split('\n').pop() || 'no output'}`);
       }
       await sleep(100);

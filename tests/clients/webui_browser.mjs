@@ -1,5 +1,5 @@
-// The web UI in headless Chromium against ossa_scripted_server (`ossa serve` over a scripted
-// model, tests/server/webui_browser_test.cpp runs this): enter the API key, stream an answer,
+// The web UI's chats in headless Chromium against ossa_scripted_server (`ossa serve` over a
+// scripted model, tests/server/webui_browser_test.cpp runs this): enter the API key, stream an answer,
 // a python tool card with its result (and a failing one), stop a turn (the server cancels it),
 // model markup shown as text, reopen and resume a session after a server restart with its
 // settings, delete a session. Screenshots go to --shots DIR.
@@ -130,6 +130,9 @@ try {
   await b.waitFor('the model name', 'return document.getElementById("model").textContent === "ossa-test"');
   assert.equal(await b.exec(`return sessionStorage.getItem("ossa.apiKey")`), KEY);
   check('the page asks for the API key and keeps it in sessionStorage');
+  // These are chats (the Responses API, stored responses); agent sessions are
+  // webui_agent_browser.mjs's.
+  await b.exec('const k = document.getElementById("kind"); k.value = "chat"; k.dispatchEvent(new Event("change"));');
 
   // A task with a server-side python call: a tool card with arguments, status, duration, result.
   await ask('Please compute 6 times 7');

@@ -36,7 +36,7 @@ protect_git = false
 [network]
 allowlist = ["api.internal:8080"]
 [search]
-backend = "searxng"
+backend = "searxng:http://127.0.0.1:8888"
 [limits]
 max_tool_rounds = 5
 wall_time_s = 60
@@ -54,7 +54,7 @@ repeat_limit = 2
   EXPECT_FALSE(c.sandbox_protect_git);
   EXPECT_TRUE(Config{}.sandbox_protect_git);
   EXPECT_EQ(c.network_allowlist, (std::vector<std::string>{"api.internal:8080"}));
-  EXPECT_EQ(c.search_backend, "searxng");
+  EXPECT_EQ(c.search_backend, "searxng:http://127.0.0.1:8888");
   EXPECT_EQ(c.limits.max_tool_rounds, 5);
   EXPECT_EQ(c.limits.wall_time_s, 60.0);
   EXPECT_EQ(c.limits.repeat_limit, 2);
@@ -69,6 +69,26 @@ TEST(Config, UnknownKeyNamesKeyAndLine) {
     EXPECT_NE(m.find("network.allowlsit"), std::string::npos) << m;
     EXPECT_NE(m.find("c.toml:3"), std::string::npos) << m;
   }
+}
+
+// Issue 19: a misspelt key suggests the nearest one and points at the example file.
+TEST(Config, UnknownKeySuggestsTheNearestKey) {
+  auto error_of = [](const std::string& text) {
+    try {
+      parse_config(text, "c.toml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_of("thread = 2\n"),
+            "c.toml:1: `thread`: unknown key (did you mean `threads`?); every key is described in "
+            "examples/agent/config.toml");
+  EXPECT_NE(error_of("[limits]\nmax_token = 5\n").find("(did you mean `limits.max_tokens`?)"),
+            std::string::npos);
+  // Nothing close: no guess.
+  EXPECT_EQ(error_of("colour = \"blue\"\n"),
+            "c.toml:1: `colour`: unknown key; every key is described in examples/agent/config.toml");
 }
 
 TEST(Config, WrongTypeAndBadChoiceAreErrors) {

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 #include <sstream>
 
 #include "engine/synth.hpp"
@@ -185,12 +186,13 @@ TEST_F(E2E, ChatRunsTurnsAndSlashCommands) {
                                  (root_ / "none.toml").string(), "--workspace",
                                  (root_ / "ws").string(), "--max-tokens", "16",
                                  "--transcript-dir", (root_ / "chat").string(), "--seed", "3"},
-                                "hello\n/session\n/nonsense\n/new\n/quit\n");
+                                "hello\n/session\n/nonsense\n/new\nagain\n/new\n/quit\n");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("stopped: max_tokens"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("transcript " + (root_ / "chat").string()), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("unknown command /nonsense"), std::string::npos) << r.err;
-  // One transcript for the first conversation, one for the one /new started.
+  // One transcript for the first conversation, one for the one /new started; none for the last
+  // one, in which nothing was said.
   int files = 0;
   for (const auto& e : fs::directory_iterator(root_ / "chat")) files += e.path().extension() == ".jsonl";
   EXPECT_EQ(files, 2);
@@ -425,4 +427,213 @@ TEST_F(E2E, SigintDuringGenerationCancelsTheTurn) {
   EXPECT_LT(s, 30.0);  // a liveness bound, not a speed claim
   auto c = ossa::runtime::read_transcript((root_ / "sigint.jsonl").string());
   EXPECT_EQ(c.events.back()["type"], "turn_end");
+}
+
+// Issue 19: `ossa sessions` lists what the transcript folder holds, `show` prints one, `rm`
+// deletes one (never a file that is not a transcript, never one still in use).
+TEST_F(E2E, SessionsListShowAndRemove) {
+  const fs::path dir = root_ / "sessions_cmd";
+  std::vector<std::string> ids;
+  for (const char* task : {"First task.", "Second\ntask."}) {
+    auto a = base_args("4");
+    a.insert(a.end(), {"--transcript-dir", dir.string(), task});
+    auto r = ossa::test::run_ossa(a);
+    ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+    ids.push_back(json_lines(r.out).front()["id"]);
+  }
+  auto r = ossa::test::run_ossa({"sessions", "--transcript-dir", dir.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json list = json::parse(r.out)["sessions"];
+  ASSERT_EQ(list.size(), 2u) << r.out;
+  // Most recent first.
+  EXPECT_EQ(list[0]["id"], ids[1]);
+  EXPECT_EQ(list[1]["id"], ids[0]);
+  EXPECT_EQ(list[0]["first_task"], "Second task.");
+  EXPECT_EQ(list[1]["first_task"], "First task.");
+  for (const auto& s : list) {
+    EXPECT_EQ(s["model"], (root_ / "model").string());
+    EXPECT_EQ(s["turns"], 1);
+    EXPECT_TRUE(s["state"] == "answered" || s["state"] == "stopped") << s.dump();
+    EXPECT_GT(s["started_ms"].get<long long>(), 0);
+  }
+  r = ossa::test::run_ossa({"sessions", "--transcript-dir", dir.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ID "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(ids[0]), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("First task."), std::string::npos) << r.out;
+
+  r = ossa::test::run_ossa({"sessions", "show", ids[0], "--transcript-dir", dir.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("session " + ids[0]), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("user: First task."), std::string::npos) << r.out;
+  r = ossa::test::run_ossa({"sessions", "show", ids[0], "--json", "--transcript-dir", dir.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json shown = json::parse(r.out);
+  EXPECT_EQ(shown["messages"][0]["role"], "system");
+
+  r = ossa::test::run_ossa({"sessions", "rm", ids[0], "--transcript-dir", dir.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(dir / (ids[0] + ".jsonl")));
+  r = ossa::test::run_ossa({"sessions", "rm", ids[0], "--transcript-dir", dir.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("no session " + ids[0]), std::string::npos) << r.err;
+
+  // Not a transcript: listed as unreadable, and never deleted.
+  { std::ofstream(dir / "notes.jsonl") << "my notes\n"; }
+  r = ossa::test::run_ossa({"sessions", "--transcript-dir", dir.string(), "--json"});
+  list = json::parse(r.out)["sessions"];
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[1]["state"], "unreadable");
+  r = ossa::test::run_ossa({"sessions", "rm", "notes", "--transcript-dir", dir.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("notes.jsonl:1: not a transcript line"), std::string::npos) << r.err;
+  EXPECT_EQ(file_bytes(dir / "notes.jsonl"), "my notes\n");
+}
+
+// The model is recorded as an absolute path, and --resume goes on with it unless --model
+// names another; a stopped turn says how to continue.
+TEST_F(E2E, ResumeUsesTheRecordedModelAndStopSaysHowToResume) {
+  const fs::path dir = root_ / "resume_model";
+  const fs::path relative = fs::relative(root_ / "model");
+  auto r = ossa::test::run_ossa({"run", "--model", relative.string(), "--config",
+                                 (root_ / "none.toml").string(), "--workspace",
+                                 (root_ / "ws").string(), "--max-tokens", "4", "--temperature",
+                                 "1", "--seed", "5", "--transcript-dir", dir.string(), "Hi."});
+  ASSERT_EQ(r.exit_code, 1) << r.err;  // four tokens are not an answer
+  auto at = r.err.find("to continue: ossa run --resume ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  std::string id = r.err.substr(at + 31, r.err.find(' ', at + 31) - (at + 31));
+  EXPECT_NE(r.err.find("stopped: max_tokens"), std::string::npos) << r.err;
+  ASSERT_TRUE(fs::exists(dir / (id + ".jsonl"))) << id;
+  auto c = ossa::runtime::read_transcript((dir / (id + ".jsonl")).string());
+  EXPECT_EQ(c.events.front()["model"], (root_ / "model").string());
+
+  // No --model, and none configured: the recorded one.
+  ::unsetenv("OSSA_MODEL");
+  r = ossa::test::run_ossa({"run", "--config", (root_ / "none.toml").string(), "--workspace",
+                            (root_ / "ws").string(), "--max-tokens", "4", "--transcript-dir",
+                            dir.string(), "--resume", id, "Go on."});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  c = ossa::runtime::read_transcript((dir / (id + ".jsonl")).string());
+  json resumed;
+  for (const auto& e : c.events)
+    if (e["type"] == "session_resume") resumed = json::parse(e.dump());
+  EXPECT_EQ(resumed["config"]["model"], (root_ / "model").string());
+  // --model wins.
+  r = ossa::test::run_ossa({"run", "--config", (root_ / "none.toml").string(), "--model",
+                            (root_ / "other-model").string(), "--transcript-dir", dir.string(),
+                            "--resume", id, "Go on."});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("other-model"), std::string::npos) << r.err;
+}
+
+// Nothing said, nothing recorded; --no-transcript records nothing at all.
+TEST_F(E2E, NoTranscriptForSilentSessionsOrWhenAskedNotTo) {
+  const fs::path dir = root_ / "silent";
+  auto r = ossa::test::run_ossa({"chat", "--model", (root_ / "model").string(), "--config",
+                                 (root_ / "none.toml").string(), "--workspace",
+                                 (root_ / "ws").string(), "--transcript-dir", dir.string()},
+                                "/session\n/quit\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(!fs::exists(dir) || fs::is_empty(dir));
+
+  auto a = base_args("4");
+  a.insert(a.end(), {"--transcript-dir", dir.string(), "--no-transcript", "Hi."});
+  r = ossa::test::run_ossa(a);
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+  auto lines = json_lines(r.out);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_TRUE(lines.front()["transcript"].is_null()) << r.out;
+  EXPECT_TRUE(!fs::exists(dir) || fs::is_empty(dir));
+
+  a = base_args("4");
+  a.insert(a.end(), {"--no-transcript", "--resume", "x"});
+  r = ossa::test::run_ossa(a);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--no-transcript"), std::string::npos) << r.err;
+}
+
+// Issue 19: `ossa generate --prompt TEXT` beside --tokens; the text is encoded with the built-in
+// tokenizer (harmony's special tokens included) and the generated text comes back with the ids.
+TEST_F(E2E, GenerateTakesAPromptText) {
+  auto by_text = ossa::test::run_ossa({"generate", "--model", (root_ / "model").string(), "--prompt",
+                                       "<|start|>user<|message|>Hi<|end|>", "-n", "3",
+                                       "--temperature", "0"});
+  ASSERT_EQ(by_text.exit_code, 0) << by_text.err;
+  json a = json::parse(by_text.out);
+  EXPECT_EQ(a["tokens"].size(), 3u);
+  EXPECT_TRUE(a["text"].is_string());
+  const auto ids = ossa::harmony::Tokenizer::builtin().encode_with_specials("<|start|>user<|message|>Hi<|end|>");
+  std::string list;
+  for (auto id : ids) {
+    if (!list.empty()) list += ',';
+    list += std::to_string(id);
+  }
+  auto by_ids = ossa::test::run_ossa({"generate", "--model", (root_ / "model").string(), "--tokens",
+                                      list, "-n", "3", "--temperature", "0"});
+  ASSERT_EQ(by_ids.exit_code, 0) << by_ids.err;
+  EXPECT_EQ(json::parse(by_ids.out)["tokens"], a["tokens"]);
+  auto both = ossa::test::run_ossa({"generate", "--model", (root_ / "model").string(), "--tokens",
+                                    "1", "--prompt", "x"});
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  auto neither = ossa::test::run_ossa({"generate", "--model", (root_ / "model").string()});
+  EXPECT_EQ(neither.exit_code, 2) << neither.err;
+  EXPECT_NE(neither.err.find("give --tokens IDS or --prompt TEXT"), std::string::npos) << neither.err;
+}
+
+// Issue 19: `ossa chat` says what the agent has before the first message, and Ctrl-D (end of
+// input) leaves the terminal on a clean line.
+TEST_F(E2E, ChatShowsABannerAndLeavesACleanLineAtEndOfInput) {
+  auto r = ossa::test::run_ossa({"chat", "--model", (root_ / "model").string(), "--config",
+                                 (root_ / "none.toml").string(), "--workspace",
+                                 (root_ / "ws").string(), "--tools", "python", "--approve", "none",
+                                 "--no-transcript"},
+                                "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("  model      " + (root_ / "model").string() + "\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("  tools      python\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("  workspace  " + (root_ / "ws").string() + "\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("  sandbox    default, 2048 MiB\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("  approvals  none\n"), std::string::npos) << r.err;
+  ASSERT_GE(r.err.size(), 3u);
+  EXPECT_EQ(r.err.substr(r.err.size() - 3), "> \n") << r.err;
+}
+
+// Issue 19: `chat --resume` shows the conversation so far before going on.
+TEST_F(E2E, ChatResumeShowsTheConversationSoFar) {
+  const fs::path t = root_ / "chat_resume.jsonl";
+  auto a = base_args("4");
+  a.insert(a.end(), {"--transcript", t.string(), "Remember the word pelican."});
+  auto r = ossa::test::run_ossa(a);
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+  r = ossa::test::run_ossa({"chat", "--config", (root_ / "none.toml").string(), "--workspace",
+                            (root_ / "ws").string(), "--max-tokens", "4", "--approve", "none",
+                            "--resume", t.string()},
+                           "/quit\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("\n> Remember the word pelican.\n"), std::string::npos) << r.err;
+}
+
+// Issue 19: on a terminal each turn ends with its timings (prompt, cached and generated
+// tokens, prefill and decode speed); -q leaves them out, and so does a pipe.
+TEST_F(E2E, TerminalShowsTimingsAfterEachTurn) {
+  const std::regex timings(
+      R"(prompt [0-9]+ tokens \([0-9]+ cached\), prefill [0-9.]+ tok/s; generated 4 tokens, decode [0-9.]+ tok/s; [0-9.]+ s)");
+  auto args = base_args("4");
+  args.pop_back();  // --json
+  args.insert(args.end(), {"--no-transcript", "Hi."});
+  auto r = ossa::test::run_ossa_in_terminal(args);
+  EXPECT_EQ(r.exit_code, 1) << r.out;  // four tokens are not an answer
+  EXPECT_TRUE(std::regex_search(r.out, timings)) << r.out;
+  EXPECT_NE(r.out.find("stopped: max_tokens"), std::string::npos) << r.out;
+
+  auto quiet = args;
+  quiet.insert(quiet.begin(), "-q");
+  r = ossa::test::run_ossa_in_terminal(quiet);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(r.out.find("prefill"), std::string::npos) << r.out;
+
+  auto piped = ossa::test::run_ossa(args);
+  EXPECT_EQ(piped.exit_code, 1) << piped.err;
+  EXPECT_EQ(piped.err.find("prefill"), std::string::npos) << piped.err;
 }

@@ -1,7 +1,10 @@
 // `ossa sandbox` as a user runs it: exit codes passed through, --json, --check.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "tests/cli/subprocess.hpp"
 
@@ -17,12 +20,20 @@ using ossa::test::run_ossa;
     if (probe.exit_code != 0) GTEST_SKIP() << "no usable sandbox here: " << probe.err;   \
   } while (0)
 
-TEST(SandboxCli, CheckPrintsOneLinePerLayer) {
+// JSON like every command's machine output (issue 19: it printed a text table).
+TEST(SandboxCli, CheckPrintsEveryLayerAsJson) {
   auto r = run_ossa({"sandbox", "--check"});
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  for (const char* layer : {"user namespace:", "mount namespace:", "pid namespace:",
-                            "network namespace:", "seccomp:", "landlock:", "cgroup memory:"})
-    EXPECT_NE(r.out.find(layer), std::string::npos) << layer << "\n" << r.out;
+  ASSERT_TRUE(nlohmann::json::accept(r.out)) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(r.exit_code, j["ok"].get<bool>() ? 0 : 1) << r.out << r.err;
+  std::vector<std::string> names;
+  for (const auto& l : j["layers"]) {
+    names.push_back(l["name"]);
+    EXPECT_TRUE(l["available"].is_boolean() && l["required"].is_boolean() && l["detail"].is_string());
+  }
+  for (const char* layer : {"user namespace", "mount namespace", "pid namespace",
+                            "network namespace", "seccomp", "landlock", "cgroup memory"})
+    EXPECT_NE(std::find(names.begin(), names.end(), layer), names.end()) << layer << "\n" << r.out;
 }
 
 TEST(SandboxCli, ExitCodesPassThrough) {

@@ -422,6 +422,91 @@ TEST(HttpServer, ResponsesRunsPythonInTheSandbox) {
   std::filesystem::remove_all(dir);
 }
 
+// The web UI's agent sessions over HTTP: a new session's transcript in the folder, a shell call
+// parked until /approval decides it (denied here: the model is told), the events stream of the
+// turn, refusals (no key, bad fields, a second turn, deleting a running session, ids that
+// climb out of the folder, a file that is not a transcript), delete.
+TEST(HttpServer, AgentSessionsParkApprovalsAndRefuseBadRequests) {
+  auto dir = temp_dir("agents");
+  runtime::Config cfg;
+  cfg.tools = {"shell"};
+  cfg.workspace = dir.string();
+  runtime::Environment env(cfg);
+  const tools::Registry& registry = env.registry();
+  ASSERT_TRUE(registry.find("functions.shell"));
+  ServerOptions o = options(dir);
+  o.api_key = "k";
+  o.tool_context = env.tool_context({}, nullptr);
+  o.agent_config = cfg;
+  o.transcript_dir = dir / "transcripts";
+  std::filesystem::create_directories(o.transcript_dir);
+  std::ofstream(o.transcript_dir / "garbage.jsonl") << "not a transcript\n";
+  Harness h(o,
+            {{"functions.shell to=assistant", "<|channel|>final<|message|>Told: not run.<|return|>",
+              "did not approve"},
+             {"functions.shell to=assistant", "<|channel|>final<|message|>It ran.<|return|>"},
+             {"run echo", "<|channel|>commentary to=functions.shell <|constrain|>json<|message|>"
+                          "{\"command\":[\"echo\",\"hi\"]}<|call|>"},
+             {"", "<|channel|>final<|message|>Hello.<|return|>"}},
+            {}, &registry);
+  Client c(h.port());
+  EXPECT_EQ(c.send(http::verb::get, "/ossa/agents").result_int(), 401);
+  EXPECT_EQ(c.send(http::verb::post, "/ossa/agents", R"({"approve":"sometimes"})", "k").result_int(), 400);
+  EXPECT_EQ(c.send(http::verb::post, "/ossa/agents", R"({"reasoning_effort":"max"})", "k").result_int(), 400);
+  auto created = c.send(http::verb::post, "/ossa/agents", R"({"approve":"ask","instructions":"Be brief."})", "k");
+  ASSERT_EQ(created.result_int(), 200) << created.body();
+  const std::string id = body_json(created)["id"];
+  EXPECT_EQ(body_json(created)["settings"]["instructions"], "Be brief.");
+  ASSERT_TRUE(std::filesystem::exists(o.transcript_dir / (id + ".jsonl")));
+  EXPECT_EQ(body_json(c.send(http::verb::get, "/ossa/agents", "", "k"))["data"].size(), 1u);  // not garbage
+  EXPECT_EQ(c.send(http::verb::get, "/ossa/agents/garbage", "", "k").result_int(), 422);
+  EXPECT_EQ(c.send(http::verb::get, "/ossa/agents/..", "", "k").result_int(), 404);
+  EXPECT_EQ(c.send(http::verb::post, "/ossa/agents/..%2Fresponses/turns", R"({"input":"x"})", "k").result_int(), 404);
+  EXPECT_EQ(c.send(http::verb::post, "/ossa/agents/" + id + "/approval", R"({"approved":true})", "k").result_int(), 409);
+  EXPECT_EQ(c.send(http::verb::post, "/ossa/agents/" + id + "/turns", R"({"input":""})", "k").result_int(), 400);
+  EXPECT_EQ(c.send(http::verb::get, "/ossa/agents/" + id + "/events", "", "k").result_int(), 200);  // the opening
+  auto turn = c.send(http::verb::post, "/ossa/agents/" + id + "/turns", R"({"input":"please run echo"})", "k");
+  ASSERT_EQ(turn.result_int(), 200) << turn.body();
+  EXPECT_EQ(c.send(http::verb::post, "/ossa/agents/" + id + "/turns", R"({"input":"again"})", "k").result_int(), 409);
+  bool waiting = false;
+  for (int i = 0; i < 200 && !waiting; ++i) {
+    waiting = body_json(c.send(http::verb::get, "/ossa/agents", "", "k"))["data"][0]["awaiting_approval"] == true;
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(waiting);
+  EXPECT_EQ(c.send(http::verb::delete_, "/ossa/agents/" + id, "", "k").result_int(), 409);
+  EXPECT_EQ(c.send(http::verb::post, "/ossa/agents/" + id + "/approval", R"({"approved":"yes"})", "k").result_int(), 400);
+  // A second client follows the turn while it waits; the decision comes from the first.
+  Client watcher(h.port());
+  std::thread follow([&] {
+    auto events = watcher.send(http::verb::get, "/ossa/agents/" + id + "/events", "", "k");
+    EXPECT_EQ(events[http::field::content_type], "text/event-stream");
+    const std::string& b = events.body();
+    EXPECT_NE(b.find("event: approval_request"), std::string::npos) << b;
+    EXPECT_NE(b.find(R"("type":"approval","time")"), std::string::npos) << b;
+    EXPECT_NE(b.find(R"("approved":false)"), std::string::npos) << b;
+    EXPECT_NE(b.find(R"("reason":"final")"), std::string::npos) << b;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(c.send(http::verb::post, "/ossa/agents/" + id + "/approval", R"({"approved":false})", "k").result_int(), 200);
+  follow.join();
+  Json view = body_json(c.send(http::verb::get, "/ossa/agents/" + id, "", "k"));
+  ASSERT_EQ(view["turns"].size(), 1u) << view.dump();
+  Json items = view["turns"][0]["items"];
+  ASSERT_EQ(items.size(), 3u) << items.dump();
+  EXPECT_EQ(items[1]["status"], "denied");
+  EXPECT_EQ(items[2]["text"], "Told: not run.");
+  EXPECT_EQ(view["settings"]["approve"], "ask");
+  EXPECT_EQ(c.send(http::verb::delete_, "/ossa/agents/" + id, "", "k").result_int(), 200);
+  EXPECT_EQ(c.send(http::verb::get, "/ossa/agents/" + id, "", "k").result_int(), 404);
+  EXPECT_FALSE(std::filesystem::exists(o.transcript_dir / (id + ".jsonl")));
+  EXPECT_EQ(c.send(http::verb::post, "/ossa/agents/nope/turns", R"({"input":"x"})", "k").result_int(), 404);
+  auto wrong = c.send(http::verb::put, "/ossa/agents", "{}", "k");
+  EXPECT_EQ(wrong.result_int(), 405);
+  EXPECT_EQ(wrong[http::field::allow], "GET, POST");
+  std::filesystem::remove_all(dir);
+}
+
 // `ossa serve` builds the same Environment as `ossa run`: the configuration's MCP servers are
 // among the server-side tools, and tools run with its workspace, limits and git protection.
 TEST(HttpServer, ServeSetupIsTheRunEnvironment) {

@@ -29,4 +29,38 @@ TEST(WebUiBrowser, KeyStreamingToolCardStopMarkupResumeDelete) {
   std::cout << r.out;
 }
 
+// Agent sessions: approvals decided in the page, ossa run's transcripts listed, resumed (after a
+// server restart too) and deleted (tests/clients/webui_agent_browser.mjs).
+TEST(WebUiBrowser, AgentApprovalsTranscriptsRestartDelete) {
+  if (auto p = ossa::test::node_version_problem(); !p.empty()) GTEST_SKIP() << p;
+  std::vector<std::string> argv = node_command();
+  argv.insert(argv.end(), {std::string(OSSA_CLIENTS_DIR) + "/webui_agent_browser.mjs", "--server",
+                           OSSA_SCRIPTED_SERVER, "--ossa", OSSA_BINARY, "--shots", OSSA_WEBUI_SHOTS_DIR});
+  if (std::string(OSSA_CHROMIUM).size()) argv.insert(argv.end(), {"--chromium", OSSA_CHROMIUM});
+  if (std::string(OSSA_CHROMEDRIVER).size()) argv.insert(argv.end(), {"--chromedriver", OSSA_CHROMEDRIVER});
+  auto r = ossa::test::run_process(argv);
+  if (r.exit_code == 77) GTEST_SKIP() << r.out.substr(0, r.out.find('\n'));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::cout << r.out;
+}
+
+// Where Chromium cannot start (no driver at the configured path, no browser), each browser test
+// says so in one line and exits 77 (a skip), whatever else the host has.
+TEST(WebUiBrowser, SkipsWithOneLineWhereChromiumCannotStart) {
+  if (auto p = ossa::test::node_version_problem(); !p.empty()) GTEST_SKIP() << p;
+  const std::string missing = (std::filesystem::temp_directory_path() / "ossa-no-such-dir" / "x").string();
+  for (const char* script : {"webui_browser.mjs", "webui_agent_browser.mjs"}) {
+    for (const char* flag : {"--chromedriver", "--chromium"}) {
+      std::vector<std::string> argv = node_command();
+      argv.insert(argv.end(), {std::string(OSSA_CLIENTS_DIR) + "/" + script, "--server", OSSA_SCRIPTED_SERVER,
+                               "--ossa", OSSA_BINARY, "--shots", OSSA_WEBUI_SHOTS_DIR, flag, missing});
+      auto r = ossa::test::run_process(argv);
+      EXPECT_EQ(r.exit_code, 77) << script << " " << flag << ": " << r.out << r.err;
+      EXPECT_EQ(r.out.rfind("SKIP: ", 0), 0u) << r.out;
+      EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "more than one line: " << r.out;
+      EXPECT_EQ(r.err, "") << script << " " << flag;
+    }
+  }
+}
+
 }  // namespace

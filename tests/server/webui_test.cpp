@@ -10,7 +10,10 @@
 
 #include "runtime/server/ossa_routes.hpp"
 #include "runtime/server/responses_api.hpp"
+#include "runtime/events.hpp"
 #include "runtime/server/sessions.hpp"
+#include "runtime/server/transcript_sessions.hpp"
+#include "runtime/transcript.hpp"
 #include "runtime/server/web_assets.hpp"
 #include "tests/server/builtin_namespaces.hpp"
 
@@ -339,6 +342,68 @@ TEST(ResponsesEncoderToolStatus, AFailingServerToolMakesAFailedItem) {
     EXPECT_EQ(last["type"], "response.output_item.done");
     EXPECT_EQ(last["item"]["status"], failing ? "failed" : "completed");
   }
+}
+
+// A transcript as `ossa run` writes it (runtime events through the TranscriptSink) is listed
+// and shown turn by turn, each call with its outcome (a denial is "denied"); the settings are the
+// latest start or resume record's; files that are not transcripts are not listed.
+TEST(TranscriptSessions, ListAndViewWhatOssaRunRecorded) {
+  fs::path dir = fs::temp_directory_path() / ("ossa-transcripts-" + make_id(""));
+  fs::create_directories(dir);
+  {
+    auto w = runtime::TranscriptWriter::create((dir / "20260101-000000-abcd.jsonl").string());
+    runtime::TranscriptSink sink(w);
+    auto put = [&](const runtime::SessionEvent& e) { sink.on_event(e, runtime::to_json(e)); };
+    runtime::Config cfg;
+    cfg.reasoning = "high";
+    cfg.instructions = "Be brief.";
+    put(runtime::SessionStarted{"20260101-000000-abcd", "m", runtime::to_json(cfg)});
+    put(runtime::MessageAppended{harmony::to_json(Message::text(Role::System, "sys"))});
+    put(runtime::MessageAppended{harmony::to_json(Message::text(Role::User, "List the files"))});
+    Message call = Message::text(Role::Assistant, R"({"command":["ls"]})");
+    call.recipient = "functions.shell";
+    call.channel = "commentary";
+    put(runtime::MessageAppended{harmony::to_json(call)});
+    runtime::ToolFinished denied{"functions.shell", "The user did not approve", true, 3.0};
+    denied.metadata["denied"] = true;
+    put(denied);
+    put(runtime::MessageAppended{harmony::to_json(Message::tool_result("functions.shell", "The user did not approve", "commentary"))});
+    Message fin = Message::text(Role::Assistant, "I could not list them.");
+    fin.channel = "final";
+    put(runtime::MessageAppended{harmony::to_json(fin)});
+    put(runtime::TurnEnded{"final", "", "I could not list them.", 1, 12, 5});
+    cfg.approve = runtime::ApproveMode::none;
+    put(runtime::SessionResumed{"20260101-000000-abcd", runtime::to_json(cfg)});
+    put(runtime::MessageAppended{harmony::to_json(Message::text(Role::User, "Thanks"))});
+  }
+  std::ofstream(dir / "notes.jsonl") << "{\"type\":\"not a session\"}\n";
+  std::ofstream(dir / "readme.txt") << "hello\n";
+
+  Json list = list_transcript_sessions(dir);
+  ASSERT_EQ(list["data"].size(), 1u) << list.dump();
+  EXPECT_EQ(list["data"][0]["id"], "20260101-000000-abcd");
+  EXPECT_EQ(list["data"][0]["title"], "List the files");
+  EXPECT_EQ(list["data"][0]["turns"], 2);
+  EXPECT_EQ(list["data"][0]["model"], "m");
+
+  auto view = transcript_session_view(dir, "20260101-000000-abcd");
+  ASSERT_TRUE(view);
+  EXPECT_EQ((*view)["settings"], (Json{{"reasoning_effort", "high"}, {"instructions", "Be brief."}, {"approve", "none"}}));
+  ASSERT_EQ((*view)["turns"].size(), 2u);
+  const Json& first = (*view)["turns"][0];
+  ASSERT_EQ(first["items"].size(), 3u) << first.dump();
+  EXPECT_EQ(first["items"][1]["type"], "tool_call");
+  EXPECT_EQ(first["items"][1]["status"], "denied");
+  EXPECT_EQ(first["items"][1]["output"], "The user did not approve");
+  EXPECT_EQ(first["items"][2]["text"], "I could not list them.");
+  EXPECT_EQ(first["tokens"], 12);
+  EXPECT_EQ((*view)["turns"][1]["items"][0]["text"], "Thanks");
+  EXPECT_FALSE(transcript_session_view(dir, "missing"));
+  EXPECT_FALSE(transcript_session_view(dir, "../" + dir.filename().string() + "/20260101-000000-abcd"));
+  EXPECT_THROW(transcript_session_view(dir, "notes"), ApiError);
+  for (const char* bad : {"", ".", "..", ".hidden", "a/b", "a%2Fb", "a b"}) EXPECT_FALSE(valid_session_id(bad)) << bad;
+  EXPECT_TRUE(valid_session_id("20260101-000000-abcd"));
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -173,10 +173,11 @@ std::shared_ptr<const BrowserConfig> make_browser_config(const BrowserSettings& 
       config->backend = std::make_shared<LocalDocsBackend>(spec.substr(6));
     } else if (spec.empty()) {
       config->missing_backend_reason =
-          "no search backend is configured (set search_backend to searxng:<URL> or local:<folder>)";
+          "no search backend is configured (set `[search] backend` or --search to searxng:<URL> or "
+          "local:<folder>)";
     } else {
       config->missing_backend_reason = "search backend `" + spec +
-                                       "` is not available (use searxng:<URL> or local:<folder>)";
+                                       "` is not available (set `[search] backend` or --search to searxng:<URL> or local:<folder>)";
     }
   } catch (const std::exception& e) {
     config->missing_backend_reason = e.what();
@@ -207,9 +208,13 @@ std::string browser_description(const std::string& source) {
 
 std::vector<std::shared_ptr<tools::Tool>> make_browser_tools(
     std::shared_ptr<const BrowserConfig> config) {
-  return {std::make_shared<BrowserTool>(Fn::search, config),
-          std::make_shared<BrowserTool>(Fn::open, config),
-          std::make_shared<BrowserTool>(Fn::find, config)};
+  std::vector<std::shared_ptr<tools::Tool>> out;
+  // Without a backend every search fails: the model is not offered one (open and find still
+  // work on the pages the allowlist lets it reach).
+  if (config->backend) out.push_back(std::make_shared<BrowserTool>(Fn::search, config));
+  out.push_back(std::make_shared<BrowserTool>(Fn::open, config));
+  out.push_back(std::make_shared<BrowserTool>(Fn::find, config));
+  return out;
 }
 
 void add_browser_tools(tools::Registry& registry, std::shared_ptr<const BrowserConfig> config) {

@@ -39,7 +39,8 @@ std::shared_ptr<const BrowserConfig> make_browser_config(const BrowserSettings& 
 // The namespace description ending in "sources=<source>".
 std::string browser_description(const std::string& source);
 
-// The three tools, sharing `config`.
+// browser.search (only when `config` has a search backend), browser.open and browser.find,
+// sharing `config`.
 std::vector<std::shared_ptr<tools::Tool>> make_browser_tools(std::shared_ptr<const BrowserConfig> config);
 
 // Adds the tools and the namespace description to `registry`.

@@ -1,6 +1,8 @@
-// The ossa web UI: one page over the server's Responses API (streamed semantic events) and its
-// /ossa/ routes (info, sessions). Everything the model or a tool wrote reaches the DOM through
-// textContent only: model output is hostile input, and the page never parses it as markup.
+// The ossa web UI: one page over the server's Responses API (streamed semantic events, for
+// chats), its agent sessions (/ossa/agents: ossa run's transcripts, an events stream, approvals)
+// and its other /ossa/ routes (info, stored chats). Everything the model or a tool wrote reaches
+// the DOM through textContent only: model output is hostile input, and the page never parses it
+// as markup.
 'use strict';
 
 const KEY_STORAGE = 'ossa.apiKey';
@@ -8,8 +10,9 @@ const KEY_STORAGE = 'ossa.apiKey';
 const state = {
   key: sessionStorage.getItem(KEY_STORAGE) || '',
   info: null,
-  head: null,      // the session's newest stored response: the next turn continues it
-  running: null,   // {controller, turn} while a turn streams
+  head: null,      // the chat's newest stored response: the next turn continues it
+  agent: null,     // the open agent session's id: the next turn continues it
+  running: null,   // {controller, turn, agent} while a turn streams
 };
 
 const $ = (id) => document.getElementById(id);
@@ -106,6 +109,17 @@ async function connect() {
     tools.append(label);
   }
   await refreshSessions();
+  await refreshAgents();
+}
+
+// An open session keeps the settings it started with (the model was told them); a new one
+// takes the form's.
+function lockSettings() {
+  const open = Boolean(state.head || state.agent);
+  $('kind').disabled = open;
+  for (const id of ['effort', 'instructions', 'approve']) $(id).disabled = Boolean(state.agent);
+  $('approve').closest('label').hidden = $('kind').value !== 'agent';
+  $('tools').hidden = $('kind').value === 'agent';
 }
 
 function selectedTools() {
@@ -114,6 +128,7 @@ function selectedTools() {
 
 function applySettings(settings) {
   if (!settings) return;
+  if (typeof settings.approve === 'string') $('approve').value = settings.approve;
   if (typeof settings.reasoning_effort === 'string') $('effort').value = settings.reasoning_effort;
   $('instructions').value = typeof settings.instructions === 'string' ? settings.instructions : '';
   if (Array.isArray(settings.tools))
@@ -162,11 +177,13 @@ async function refreshSessions() {
 function newSession() {
   if (state.running) return;
   state.head = null;
+  state.agent = null;
   $('transcript').replaceChildren();
   $('session-title').textContent = '';
   applySettings({instructions: '', reasoning_effort: state.info && state.info.reasoning_effort,
                  tools: state.info ? state.info.tools : []});
-  for (const li of document.querySelectorAll('#sessions li')) li.classList.remove('active');
+  for (const li of document.querySelectorAll('#sessions li, #agents li')) li.classList.remove('active');
+  lockSettings();
   $('prompt').focus();
 }
 
@@ -180,8 +197,11 @@ async function openSession(id) {
     return;
   }
   state.head = view.id;
+  state.agent = null;
+  $('kind').value = 'chat';
   $('session-title').textContent = view.title;
   applySettings(view.settings);
+  lockSettings();
   const transcript = $('transcript');
   transcript.replaceChildren();
   for (const t of view.turns) {
@@ -192,8 +212,14 @@ async function openSession(id) {
     transcript.append(turn);
   }
   transcript.scrollTop = transcript.scrollHeight;
+  markActive();
+}
+
+function markActive() {
   for (const li of document.querySelectorAll('#sessions li'))
     li.classList.toggle('active', li.dataset.id === state.head);
+  for (const li of document.querySelectorAll('#agents li'))
+    li.classList.toggle('active', li.dataset.id === state.agent);
 }
 
 async function deleteSession(id) {
@@ -217,11 +243,12 @@ function renderStoredItem(turn, item) {
     case 'tool_call': {
       const card = toolCard(turn, item.tool);
       setArguments(card, item.tool, item.arguments);
-      if (item.output === null || item.output === undefined) setStatus(card, 'requested');
+      if (item.output === null || item.output === undefined) setStatus(card, item.status || 'requested');
       else {
-        setStatus(card, 'completed');
+        setStatus(card, item.status || 'completed');
         setResult(card, item.output);
       }
+      if (typeof item.duration_ms === 'number') setDuration(card, item.duration_ms);
       break;
     }
     default: break;
@@ -256,6 +283,7 @@ function toolCard(turn, tool) {
 
 function prettyArguments(tool, text) {
   if (tool === 'python' || tool.endsWith('.python')) return text;
+  if (!text) return '';
   try {
     return JSON.stringify(JSON.parse(text), null, 2);
   } catch (_) {
@@ -438,6 +466,264 @@ function handleEvent(turn, ev) {
   }
 }
 
+// ---- Agent sessions (ossa run's transcripts) ------------------------------------------------
+
+async function refreshAgents() {
+  let list;
+  try {
+    list = await api('GET', '/ossa/agents');
+  } catch (e) {
+    if (e.status !== 401) showPageError('Cannot list agent sessions: ' + e.message);
+    return;
+  }
+  const ul = $('agents');
+  ul.replaceChildren();
+  $('agents-empty').hidden = list.data.length > 0;
+  for (const s of list.data) {
+    const li = el('li');
+    li.dataset.id = s.id;
+    if (s.id === state.agent) li.classList.add('active');
+    const open = el('button', 'open', s.title);
+    open.type = 'button';
+    open.title = s.title + ' (' + s.id + ')';
+    open.addEventListener('click', () => openAgent(s.id));
+    const when = new Date(s.updated_at * 1000);
+    const meta = el('span', 'meta', s.turns + (s.turns === 1 ? ' turn · ' : ' turns · ') +
+                    when.toLocaleString([], {dateStyle: 'short', timeStyle: 'short'}) +
+                    (s.awaiting_approval ? ' · waiting for approval' : s.running ? ' · running' : ''));
+    const del = el('button', 'delete', '✕');
+    del.type = 'button';
+    del.title = 'Delete this session (its transcript)';
+    del.addEventListener('click', () => deleteAgent(s.id));
+    const text = el('div', 'session-text');
+    text.append(open, el('br'), meta);
+    li.append(text, del);
+    ul.append(li);
+  }
+}
+
+async function openAgent(id) {
+  if (state.running) return;
+  let view;
+  try {
+    view = await api('GET', '/ossa/agents/' + encodeURIComponent(id));
+  } catch (e) {
+    if (e.status !== 401) showPageError('Cannot open the session: ' + e.message);
+    return;
+  }
+  state.agent = view.id;
+  state.head = null;
+  $('kind').value = 'agent';
+  $('session-title').textContent = view.title;
+  applySettings(view.settings);
+  lockSettings();
+  const transcript = $('transcript');
+  transcript.replaceChildren();
+  // A running turn is drawn from its events (below), not from what the transcript has so far.
+  const turns = view.running ? view.turns.slice(0, -1) : view.turns;
+  for (const t of turns) {
+    const turn = el('div', 'turn');
+    for (const item of t.items) renderStoredItem(turn, item);
+    if (t.tokens) turn.append(el('div', 'turn-stats', t.tokens + ' out'));
+    if (t.end && t.end !== 'final') turn.append(el('div', 'turn-warning', 'Ended: ' + t.end));
+    transcript.append(turn);
+  }
+  transcript.scrollTop = transcript.scrollHeight;
+  markActive();
+  // A turn still running (started from another tab) is watched until it ends.
+  if (view.running) await watchAgent(id, new AgentTurn(null));
+}
+
+async function deleteAgent(id) {
+  if (state.running) return;
+  if (!confirm('Delete this session and its transcript?')) return;
+  try {
+    await api('DELETE', '/ossa/agents/' + encodeURIComponent(id));
+  } catch (e) {
+    if (e.status !== 401) showPageError('Cannot delete the session: ' + e.message);
+    return;
+  }
+  if (state.agent === id) newSession();
+  await refreshAgents();
+}
+
+// One agent turn drawn from the session's events (runtime/events.hpp).
+class AgentTurn {
+  constructor(text) {
+    this.root = el('div', 'turn');
+    if (text !== null) this.root.append(el('div', 'user', text));
+    $('transcript').append(this.root);
+    this.current = null;  // the message being written: {node} or {card, args}
+    this.call = null;     // the card of the call being run
+    this.started = performance.now();
+    this.tokens = {prompt: 0, cached: 0, generated: 0};
+    this.ended = null;
+  }
+
+  scroll() {
+    const t = $('transcript');
+    t.scrollTop = t.scrollHeight;
+  }
+
+  event(ev) {
+    switch (ev.type) {
+      case 'message_started':
+        if (ev.recipient) {
+          const card = toolCard(this.root, ev.recipient);
+          setStatus(card, 'writing');
+          this.current = {card, tool: ev.recipient, args: ''};
+        } else if (ev.channel === 'analysis') {
+          this.current = {node: reasoningBlock(this.root, '')};
+        } else {
+          const node = el('div', 'answer', '');
+          this.root.append(node);
+          this.current = {node};
+        }
+        break;
+      case 'delta':
+        if (!this.current) break;
+        if (this.current.node) this.current.node.append(document.createTextNode(ev.text));
+        else {
+          this.current.args += ev.text;
+          this.current.card.querySelector('.tool-args').textContent = this.current.args;
+        }
+        break;
+      case 'tool_call': {
+        const tool = ev.resolved || ev.recipient;
+        const card = this.current && this.current.card ? this.current.card : toolCard(this.root, tool);
+        card.querySelector('.tool-name').textContent = tool;
+        setArguments(card, tool, ev.body);
+        setStatus(card, 'running');
+        this.call = card;
+        this.current = null;
+        break;
+      }
+      case 'message': {
+        // A turn followed from its start (another tab's) shows its user message from here.
+        const m = ev.message || {};
+        if (m.role === 'user' && !this.root.querySelector('.user')) {
+          const text = (m.content || []).map((c) => (c && typeof c.text === 'string' ? c.text : '')).join('');
+          this.root.prepend(el('div', 'user', text));
+        }
+        break;
+      }
+      case 'approval_request': this.askApproval(ev); break;
+      case 'approval':
+        if (this.call) {
+          for (const a of this.call.querySelectorAll('.approval')) a.remove();
+          setStatus(this.call, ev.approved ? 'running' : 'denied');
+          this.call.dataset.approved = String(ev.approved);
+        }
+        break;
+      case 'tool_result': {
+        const card = this.call || toolCard(this.root, ev.recipient);
+        const denied = ev.metadata && ev.metadata.denied;
+        setResult(card, ev.text);
+        setStatus(card, denied ? 'denied' : ev.is_error ? 'failed' : 'completed');
+        setDuration(card, ev.duration_ms || 0);
+        this.call = null;
+        break;
+      }
+      case 'round':
+        this.tokens.prompt += ev.prompt_tokens || 0;
+        this.tokens.cached += ev.reused_tokens || 0;
+        this.tokens.generated += ev.generated_tokens || 0;
+        break;
+      case 'warning': this.warning(ev.text); break;
+      case 'parse_error': this.warning('Unusable model output: ' + ev.error); break;
+      case 'turn_end': this.end(ev); break;
+      default: break;
+    }
+    this.scroll();
+  }
+
+  askApproval(ev) {
+    const card = this.call || toolCard(this.root, ev.recipient);
+    this.call = card;
+    setStatus(card, 'awaiting approval');
+    const box = el('div', 'approval');
+    box.append(el('span', null, 'Run ' + ev.recipient + '?'));
+    for (const [label, approved] of [['Approve', true], ['Deny', false]]) {
+      const b = el('button', approved ? 'approve' : 'deny', label);
+      b.type = 'button';
+      b.addEventListener('click', async () => {
+        for (const other of box.querySelectorAll('button')) other.disabled = true;
+        try {
+          await api('POST', '/ossa/agents/' + encodeURIComponent(state.agent) + '/approval', {approved});
+        } catch (e) {
+          this.error('Cannot send the decision: ' + e.message);
+          for (const other of box.querySelectorAll('button')) other.disabled = false;
+        }
+      });
+      box.append(b);
+    }
+    card.querySelector('.tool-body').prepend(box);
+  }
+
+  end(ev) {
+    this.ended = ev;
+    const seconds = (performance.now() - this.started) / 1000;
+    const t = this.tokens;
+    const parts = [t.prompt + ' in' + (t.cached ? ' (' + t.cached + ' cached)' : ''), t.generated + ' out'];
+    if (seconds > 0) parts.push((t.generated / seconds).toFixed(1) + ' tok/s', seconds.toFixed(2) + ' s');
+    if (ev.reason === 'cancelled') this.stopped();
+    else if (ev.reason !== 'final') this.error('The turn ended: ' + ev.reason + (ev.detail ? ' (' + ev.detail + ')' : ''));
+    this.root.append(el('div', 'turn-stats', parts.join(' · ')));
+  }
+
+  stopped() {
+    for (const card of this.root.querySelectorAll('.tool-card'))
+      if (!['completed', 'failed', 'denied'].includes(card.dataset.status)) setStatus(card, 'stopped');
+    this.root.append(el('div', 'turn-stats stopped', 'Stopped.'));
+  }
+
+  error(message) { this.root.append(el('div', 'turn-error', message)); }
+  warning(message) { this.root.append(el('div', 'turn-warning', message)); }
+}
+
+// Follows a running turn's events until its turn_end.
+async function watchAgent(id, turn) {
+  state.running = {agent: id, turn};
+  setRunning(true);
+  try {
+    const res = await fetch('/ossa/agents/' + encodeURIComponent(id) + '/events', {headers: headers(false)});
+    if (!res.ok) throw await errorOf(res);
+    for await (const ev of sseEvents(res.body)) turn.event(ev);
+    if (!turn.ended) turn.error('The events stream ended before the turn did.');
+  } catch (e) {
+    turn.error(e.message);
+  } finally {
+    state.running = null;
+    setRunning(false);
+  }
+  await refreshAgents();
+}
+
+async function sendAgent(text) {
+  $('prompt').value = '';
+  const turn = new AgentTurn(text);
+  turn.scroll();
+  try {
+    if (!state.agent) {
+      const body = {reasoning_effort: $('effort').value, approve: $('approve').value};
+      const instructions = $('instructions').value.trim();
+      if (instructions) body.instructions = instructions;
+      const created = await api('POST', '/ossa/agents', body);
+      state.agent = created.id;
+      $('session-title').textContent = text.slice(0, 80);
+      lockSettings();
+    }
+    await api('POST', '/ossa/agents/' + encodeURIComponent(state.agent) + '/turns', {input: text});
+    refreshAgents();
+  } catch (e) {
+    turn.error(e.message);
+    return;
+  }
+  turn.root.dataset.sessionId = state.agent;
+  await watchAgent(state.agent, turn);
+  markActive();
+}
+
 function setRunning(running) {
   $('send').disabled = running;
   $('stop').disabled = !running;
@@ -447,6 +733,7 @@ function setRunning(running) {
 async function send() {
   const text = $('prompt').value.trim();
   if (!text || state.running || !state.info) return;
+  if (state.agent || (!state.head && $('kind').value === 'agent')) return sendAgent(text);
   $('prompt').value = '';
   const turn = new Turn(text);
   turn.scroll();
@@ -488,8 +775,15 @@ async function send() {
 }
 
 function stop() {
-  // Closing the connection is the cancel: the server stops generating at its next chunk.
-  if (state.running) state.running.controller.abort();
+  if (!state.running) return;
+  // An agent turn runs on the server whoever watches it: it is stopped by name (a call waiting
+  // for approval is denied). A chat's connection is its turn: closing it is the cancel.
+  if (state.running.agent) {
+    api('POST', '/ossa/agents/' + encodeURIComponent(state.running.agent) + '/cancel', {})
+      .catch((e) => state.running && state.running.turn.error('Cannot stop: ' + e.message));
+    return;
+  }
+  state.running.controller.abort();
 }
 
 function init() {
@@ -497,11 +791,13 @@ function init() {
   $('key-input').addEventListener('keydown', (e) => { if (e.key === 'Enter') saveKey(); });
   $('forget-key').addEventListener('click', forgetKey);
   $('new-session').addEventListener('click', newSession);
+  $('kind').addEventListener('change', lockSettings);
   $('send').addEventListener('click', send);
   $('stop').addEventListener('click', stop);
   $('prompt').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) send();
   });
+  lockSettings();
   connect();
 }
 
