@@ -352,13 +352,18 @@ TEST_F(E2E, ResumedSessionKeepsItsRecordedId) {
 // was published leaves no transcript and showed no message.
 TEST_F(E2E, KillNineAtRandomMomentsLeavesResumableTranscripts) {
   std::mt19937 rng(20261206);
-  std::uniform_int_distribution<int> late(150, 1500);
+  std::uniform_int_distribution<int> late(150, 1500), after_start(0, 1000);
   const fs::path dir = root_ / "kills";
   fs::create_directories(dir);
   int with_transcript = 0, killed = 0;
   for (int i = 0; i < 50; ++i) {
     SCOPED_TRACE(testing::Message() << "run " << i);
-    const int delay = i < 16 ? i * 10 : late(rng);
+    // Three kinds of moments: the first 150 ms (before anything is published), any time in the
+    // first 1.5 s (around publishing, wherever the machine's load puts it), and after the
+    // session line (the transcript is published; the turn runs), so that how loaded the machine
+    // is cannot leave the test without transcripts to check.
+    ossa::test::Interrupt kill{SIGKILL, std::chrono::milliseconds(i < 16 ? i * 10 : late(rng)), ""};
+    if (i >= 33) kill = {SIGKILL, std::chrono::milliseconds(after_start(rng)), R"("type":"session")"};
     // Appended, not `"k" + to_string(i)`: GCC 12's -Wrestrict misfires on that.
     std::string name = "k";
     name += std::to_string(i);
@@ -366,7 +371,7 @@ TEST_F(E2E, KillNineAtRandomMomentsLeavesResumableTranscripts) {
     const fs::path t = dir / name;
     auto args = base_args("400");
     args.insert(args.end(), {"--transcript", t.string(), "Count to ten."});
-    auto r = ossa::test::run_ossa(args, {}, {SIGKILL, std::chrono::milliseconds(delay), ""});
+    auto r = ossa::test::run_ossa(args, {}, kill);
     ASSERT_TRUE(r.exit_code == 128 + SIGKILL || r.exit_code == 0 || r.exit_code == 1)
         << r.exit_code << "\n" << r.err;
     killed += r.exit_code == 128 + SIGKILL;
@@ -407,7 +412,7 @@ TEST_F(E2E, KillNineAtRandomMomentsLeavesResumableTranscripts) {
   }
   std::printf("50 kills: %d killed mid-run, %d left a transcript\n", killed, with_transcript);
   EXPECT_GT(killed, 25);
-  EXPECT_GT(with_transcript, 10);
+  EXPECT_GE(with_transcript, 17);  // at least every kill after the session line
 }
 
 // Ctrl-C while the model generates: the turn ends as cancelled, exit 130, at once.
