@@ -10,6 +10,7 @@ package switches the libblas.so.3 alternative to OpenBLAS) and a built ossa.
 
     /usr/bin/python3 scripts/train_demo_model.py --ossa build/release/ossa --out /tmp/demo
         [--steps 700] [--batch 16] [--lr 4e-3] [--seed 1] [--pack FILE.tar.gz]
+    /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo2 --seed 2 --init /tmp/demo/train.pt
     /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo --export-only
 
 Writes to --out: train.pt (weights, saved every 100 steps), model/ (config.json +
@@ -25,11 +26,11 @@ targets stay zero, so their logits are 0 and enter the softmax as a constant). E
 trained through their MXFP4 rounding (straight-through). Every batch shares one
 system+developer prefix (a tool set, a date, a reasoning effort), computed once per step.
 
-Cost: about 0.8 s of CPU per step at the defaults (one thread, OpenBLAS with
-OPENBLAS_NUM_THREADS=1: its own threads make these small matmuls ~20x slower). A first run on
-a shared 2-core machine got ~15% of one core: 450 steps reached a loss of 0.77 per assistant
-token, valid harmony but no copying of values yet (0% right answers on held-out items), so
-the defaults are a lower bound; give it a dedicated core and more steps.
+Cost: 0.55-0.95 s per step at the defaults on one core (one thread, OpenBLAS with
+OPENBLAS_NUM_THREADS=1: its own threads make these small matmuls ~20x slower). The shipped
+model took three runs chained with --init (3000 + 3000 + 2500 steps, 105 minutes in all; see
+examples/demo_model/README.md). Values are copied late: the model calls the right tool long
+before it copies numbers and names into the code and the answer.
 """
 import argparse
 import json
