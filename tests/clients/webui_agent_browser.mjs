@@ -9,11 +9,11 @@
 //        [--chromedriver PATH]
 // Exit codes: 0 passed, 1 failed, 77 Chromium cannot start here (one line says why).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startServer as startServerProcess, stopServer } from './server_process.mjs';
 import { Browser, WebDriverError, which } from './webdriver.mjs';
 
 const arg = (name) => {
@@ -61,29 +61,10 @@ const KEY = 'webui-agent-key-' + process.pid;
 const env = { ...process.env, XDG_CONFIG_HOME: join(work, 'config'), HOME: work };
 
 function startServer(port) {
-  const proc = spawn(serverBin, ['--port', String(port), '--data-dir', data, '--workspace', data,
-                                 '--transcript-dir', transcripts, '--script', scriptFile,
-                                 '--tools', 'python,shell', '--api-key', KEY, '--per-token-us', '2000'],
-                     { stdio: ['ignore', 'pipe', 'inherit'], env });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout });
-    lines.once('line', (line) => {
-      try {
-        resolve({ proc, url: JSON.parse(line).listening });
-      } catch (e) {
-        reject(new Error(`the server said: ${line}`));
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
-  });
-}
-
-function stopServer(server) {
-  return new Promise((resolve) => {
-    if (server.proc.exitCode !== null) return resolve();
-    server.proc.once('exit', resolve);
-    server.proc.kill('SIGTERM');
-  });
+  return startServerProcess(serverBin, ['--port', String(port), '--data-dir', data, '--workspace', data,
+                                        '--transcript-dir', transcripts, '--script', scriptFile,
+                                        '--tools', 'python,shell', '--api-key', KEY, '--per-token-us', '2000'],
+                            { env });
 }
 
 const apiGet = async (url, path) => fetch(url + path, { headers: { Authorization: `Bearer ${KEY}` } });

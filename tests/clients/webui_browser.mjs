@@ -6,11 +6,10 @@
 // Usage: node webui_browser.mjs --server PATH --shots DIR [--chromium PATH] [--chromedriver PATH]
 // Exit codes: 0 passed, 1 failed, 77 Chromium cannot start here (one line says why).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startServer as startServerProcess, stopServer } from './server_process.mjs';
 import { Browser, WebDriverError, which } from './webdriver.mjs';
 
 const arg = (name) => {
@@ -65,28 +64,9 @@ const KEY = 'webui-test-key-' + process.pid;
 
 // Starts the server (on `port`, 0 for any); resolves with {proc, url}.
 function startServer(port) {
-  const proc = spawn(serverBin, ['--port', String(port), '--data-dir', data, '--workspace', data,
-                                 '--script', scriptFile, '--tools', 'python', '--api-key', KEY,
-                                 '--per-token-us', '5000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout });
-    lines.once('line', (line) => {
-      try {
-        resolve({ proc, url: JSON.parse(line).listening });
-      } catch (e) {
-        reject(new Error(`the server said: ${line}`));
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
-  });
-}
-
-function stopServer(server) {
-  return new Promise((resolve) => {
-    if (server.proc.exitCode !== null) return resolve();
-    server.proc.once('exit', resolve);
-    server.proc.kill('SIGTERM');
-  });
+  return startServerProcess(serverBin, ['--port', String(port), '--data-dir', data, '--workspace', data,
+                                        '--script', scriptFile, '--tools', 'python', '--api-key', KEY,
+                                        '--per-token-us', '5000']);
 }
 
 async function metric(url, name) {

@@ -16,11 +16,13 @@ namespace {
 
 using ossa::test::node_command;
 
-TEST(WebUiBrowser, KeyStreamingToolCardStopMarkupResumeDelete) {
+// Runs one browser script against the scripted server with Chromium; exit 77 is its one-line skip.
+void run_browser_script(const std::string& script, std::vector<std::string> extra) {
   if (auto p = ossa::test::node_version_problem(); !p.empty()) GTEST_SKIP() << p;
   std::vector<std::string> argv = node_command();
-  argv.insert(argv.end(), {std::string(OSSA_CLIENTS_DIR) + "/webui_browser.mjs", "--server",
-                           OSSA_SCRIPTED_SERVER, "--shots", OSSA_WEBUI_SHOTS_DIR});
+  argv.insert(argv.end(), {std::string(OSSA_CLIENTS_DIR) + "/" + script, "--server", OSSA_SCRIPTED_SERVER,
+                           "--shots", OSSA_WEBUI_SHOTS_DIR});
+  argv.insert(argv.end(), extra.begin(), extra.end());
   if (std::string(OSSA_CHROMIUM).size()) argv.insert(argv.end(), {"--chromium", OSSA_CHROMIUM});
   if (std::string(OSSA_CHROMEDRIVER).size()) argv.insert(argv.end(), {"--chromedriver", OSSA_CHROMEDRIVER});
   auto r = ossa::test::run_process(argv);
@@ -29,19 +31,14 @@ TEST(WebUiBrowser, KeyStreamingToolCardStopMarkupResumeDelete) {
   std::cout << r.out;
 }
 
+TEST(WebUiBrowser, KeyStreamingToolCardStopMarkupResumeDelete) {
+  run_browser_script("webui_browser.mjs", {});
+}
+
 // Agent sessions: approvals decided in the page, ossa run's transcripts listed, resumed (after a
 // server restart too) and deleted (tests/clients/webui_agent_browser.mjs).
 TEST(WebUiBrowser, AgentApprovalsTranscriptsRestartDelete) {
-  if (auto p = ossa::test::node_version_problem(); !p.empty()) GTEST_SKIP() << p;
-  std::vector<std::string> argv = node_command();
-  argv.insert(argv.end(), {std::string(OSSA_CLIENTS_DIR) + "/webui_agent_browser.mjs", "--server",
-                           OSSA_SCRIPTED_SERVER, "--ossa", OSSA_BINARY, "--shots", OSSA_WEBUI_SHOTS_DIR});
-  if (std::string(OSSA_CHROMIUM).size()) argv.insert(argv.end(), {"--chromium", OSSA_CHROMIUM});
-  if (std::string(OSSA_CHROMEDRIVER).size()) argv.insert(argv.end(), {"--chromedriver", OSSA_CHROMEDRIVER});
-  auto r = ossa::test::run_process(argv);
-  if (r.exit_code == 77) GTEST_SKIP() << r.out.substr(0, r.out.find('\n'));
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  std::cout << r.out;
+  run_browser_script("webui_agent_browser.mjs", {"--ossa", OSSA_BINARY});
 }
 
 // Where Chromium cannot start (no driver at the configured path, no browser), each browser test
