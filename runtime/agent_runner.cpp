@@ -239,7 +239,7 @@ void AgentRunner::start(Opening op) {
   deps.tool_context = env_.tool_context({}, nullptr);
   if (transcript_sink) deps.events.add(transcript_sink);
   deps.events.add(gate_);
-  if (cfg_.approve == ApproveMode::ask) {
+  {  // asked only in ask mode, which chat's /approve may turn on later
     deps.approver = make_terminal_approver();
     // The question is asked on the terminal: no status line over it.
     if (terminal_)
@@ -280,6 +280,16 @@ void AgentRunner::announce() {
   else
     log::info("session ", id_, " (transcript ", path_, ")");
   gate_->open();
+}
+
+void AgentRunner::set_reasoning(const std::string& effort) {
+  cfg_.reasoning = effort;
+  session_->set_reasoning(effort);
+}
+
+void AgentRunner::set_approve(ApproveMode mode) {
+  cfg_.approve = mode;
+  session_->set_approve(mode);
 }
 
 void AgentRunner::reset() {

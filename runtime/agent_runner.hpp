@@ -62,6 +62,9 @@ class AgentRunner {
   TurnResult run_turn(std::optional<std::string> user_text);
   // A fresh conversation (new transcript) with the same model and tools.
   void reset();
+  // Chat's /effort and /approve: for this session from its next turn, and for those /new starts.
+  void set_reasoning(const std::string& effort);
+  void set_approve(ApproveMode mode);
 
   AgentSession& session() { return *session_; }
   const std::string& session_id() const { return id_; }

@@ -415,6 +415,18 @@ void AgentSession::cancel() {
   if (impl_->tool_wait) impl_->tool_wait->cancel();
 }
 
+void AgentSession::set_reasoning(const std::string& effort) {
+  Impl& s = *impl_;
+  s.opt.reasoning = effort;
+  if (s.conv.messages.empty() || s.conv.messages.front().role != Role::System) return;
+  Message& sys = s.conv.messages.front();
+  for (auto& c : sys.content)
+    if (auto* content = std::get_if<harmony::SystemContent>(&c)) content->reasoning_effort = effort_of(effort);
+  s.emit(SystemReplaced{harmony::to_json(sys)});
+}
+
+void AgentSession::set_approve(ApproveMode mode) { impl_->opt.approve = mode; }
+
 const harmony::Conversation& AgentSession::conversation() const { return impl_->conv; }
 
 bool AgentSession::turn_complete() const {

@@ -102,6 +102,10 @@ class AgentSession {
   boost::asio::awaitable<TurnResult> run_turn(std::optional<std::string> user_text);
 
   void cancel();
+  // From the next round on: the reasoning effort (low | medium | high) in the system message
+  // (the transcript records the new system message), the approval mode.
+  void set_reasoning(const std::string& effort);
+  void set_approve(ApproveMode mode);
   const harmony::Conversation& conversation() const;
   // Whether the last assistant message is a final answer (nothing left to continue).
   bool turn_complete() const;

@@ -19,6 +19,7 @@ Event fields(const MessageStarted& e) {
 }
 Event fields(const ContentDelta& e) { return {{"channel", e.channel}, {"text", e.text}}; }
 Event fields(const MessageAppended& e) { return {{"message", e.message}}; }
+Event fields(const SystemReplaced& e) { return {{"message", e.message}}; }
 Event fields(const RoundEnded& e) {
   return {{"round", e.round},
           {"prompt_tokens", e.prompt_tokens},
@@ -66,6 +67,7 @@ const char* type_name(const SessionEvent& event) {
                         [](const MessageStarted&) { return "message_started"; },
                         [](const ContentDelta&) { return "delta"; },
                         [](const MessageAppended&) { return "message"; },
+                        [](const SystemReplaced&) { return "system_message"; },
                         [](const RoundEnded&) { return "round"; },
                         [](const ToolCalled&) { return "tool_call"; },
                         [](const ApprovalDecided&) { return "approval"; },
@@ -95,6 +97,7 @@ bool TranscriptSink::synced(const SessionEvent& event) {
   return std::holds_alternative<SessionStarted>(event) ||
          std::holds_alternative<SessionResumed>(event) ||
          std::holds_alternative<MessageAppended>(event) ||
+         std::holds_alternative<SystemReplaced>(event) ||
          std::holds_alternative<RoundEnded>(event) || std::holds_alternative<ToolCalled>(event) ||
          std::holds_alternative<ApprovalDecided>(event) ||
          std::holds_alternative<TurnEnded>(event);

@@ -63,6 +63,12 @@ struct MessageAppended {
   Event message;
 };
 
+// "system_message": the conversation's system message replaced (chat's /effort): the
+// conversation goes on with this one in place of its first message.
+struct SystemReplaced {
+  Event message;
+};
+
 // "round": one render-generate-parse round ended (completion.hpp's statistics).
 struct RoundEnded {
   int round = 0;
@@ -124,7 +130,7 @@ struct TurnEnded {
 
 using SessionEvent =
     std::variant<SessionStarted, SessionResumed, MessageStarted, ContentDelta, MessageAppended,
-                 RoundEnded, ToolCalled, ApprovalDecided, ToolFinished, ParseFailed, Warning,
+                 SystemReplaced, RoundEnded, ToolCalled, ApprovalDecided, ToolFinished, ParseFailed, Warning,
                  TurnEnded>;
 
 // The event's "type" string.

@@ -81,8 +81,12 @@ std::string transcript_session_id(const TranscriptContents& t) {
 
 std::vector<Event> transcript_messages(const TranscriptContents& t) {
   std::vector<Event> msgs;
-  for (const auto& ev : t.events)
-    if (ev.value("type", "") == "message" && ev.contains("message")) msgs.push_back(ev["message"]);
+  for (const auto& ev : t.events) {
+    const std::string type = ev.value("type", "");
+    if (type == "message" && ev.contains("message")) msgs.push_back(ev["message"]);
+    // A later system message (chat's /effort) stands in place of the first.
+    if (type == "system_message" && ev.contains("message") && !msgs.empty()) msgs.front() = ev["message"];
+  }
   return msgs;
 }
 

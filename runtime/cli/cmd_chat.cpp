@@ -17,12 +17,17 @@ struct Options {
 };
 
 const char* kHelp =
-    "/help          this list\n"
-    "/new           start a new conversation (new transcript)\n"
-    "/tools         the tools the model can call\n"
-    "/session       the session id and its transcript\n"
-    "/exit, /quit   leave (Ctrl-D too)\n"
+    "/help                  this list\n"
+    "/new                   start a new conversation (new transcript)\n"
+    "/tools                 the tools the model can call\n"
+    "/session               the session id and its transcript\n"
+    "/effort low|medium|high  reasoning effort from the next turn on (--reasoning)\n"
+    "/approve ask|all|none  tools that need approval: ask here, allow all, deny all (--approve;\n"
+    "                       /approvals too)\n"
+    "/exit, /quit           leave (Ctrl-D too)\n"
     "Ctrl-C while the agent works cancels the turn; at the prompt it quits.\n";
+
+const char* kCommands = "/help /new /tools /session /effort /approve /quit";
 
 ossa::cli::Run setup(CLI::App& cmd) {
   auto o = std::make_shared<Options>();
@@ -101,8 +106,28 @@ ossa::cli::Run setup(CLI::App& cmd) {
           std::fprintf(stderr, "session %s\ntranscript %s\n", runner->session_id().c_str(),
                        runner->transcript_path().empty() ? "none (--no-transcript)"
                                                          : runner->transcript_path().c_str());
+        } else if (c == "/effort") {
+          std::string effort;
+          words >> effort;
+          if (effort != "low" && effort != "medium" && effort != "high") {
+            std::fprintf(stderr, "usage: /effort low|medium|high (now %s)\n",
+                         runner->config().reasoning.c_str());
+          } else {
+            runner->set_reasoning(effort);
+            std::fprintf(stderr, "reasoning effort %s from the next turn on\n", effort.c_str());
+          }
+        } else if (c == "/approve" || c == "/approvals") {
+          std::string mode;
+          words >> mode;
+          try {
+            runner->set_approve(parse_approve_mode(mode));
+            std::fprintf(stderr, "approvals: %s\n", mode.c_str());
+          } catch (const ConfigError&) {
+            std::fprintf(stderr, "usage: /approve ask|all|none (now %s)\n",
+                         to_string(runner->config().approve));
+          }
         } else {
-          std::fprintf(stderr, "unknown command %s; /help lists them\n", c.c_str());
+          std::fprintf(stderr, "unknown command %s; the commands are %s\n", c.c_str(), kCommands);
         }
         continue;
       }

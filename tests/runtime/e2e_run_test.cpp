@@ -11,11 +11,14 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <regex>
 #include <sstream>
 
 #include "engine/synth.hpp"
+#include "runtime/harmony/conversation.hpp"
+#include "runtime/harmony/renderer.hpp"
 #include "runtime/harmony/tokenizer.hpp"
 #include "runtime/transcript.hpp"
 #include "tests/cli/subprocess.hpp"
@@ -715,4 +718,72 @@ TEST_F(E2E, ChatEditsLinesWithAHistoryOnATerminal) {
       {{"for commands.", ""}, {"> ", "\x1b[A\r", true}, {"decode ", ""}, {"\n> ", "\x04", true}});
   EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_EQ(user_messages_in(root_ / "edit2"), (std::vector<std::string>{"first line"})) << r.out;
+}
+
+// Issue 19: chat's slash commands change the reasoning effort (the system message the model
+// reads says `Reasoning: high` from then on, and the transcript keeps it for --resume) and the
+// approval mode; a wrong value or an unknown command is a one-line error and the chat goes on.
+TEST_F(E2E, ChatSlashCommandsChangeEffortAndApprovals) {
+  const fs::path dir = root_ / "slash";
+  auto r = ossa::test::run_ossa(
+      {"chat", "--model", (root_ / "model").string(), "--config", (root_ / "none.toml").string(),
+       "--workspace", (root_ / "ws").string(), "--max-tokens", "4", "--approve", "none",
+       "--transcript-dir", dir.string()},
+      "hello\n/effort high\n/effort extreme\nagain\n/approve all\n/approvals nonsense\n/bogus\n"
+      "/help\n/quit\nnot sent\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("> reasoning effort high from the next turn on\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("> usage: /effort low|medium|high (now high)\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("> approvals: all\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("> usage: /approve ask|all|none (now all)\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("> unknown command /bogus; the commands are /help /new /tools /session "
+                       "/effort /approve /quit\n"),
+            std::string::npos) << r.err;
+  // /help lists every command, the new ones too, and those the README's command table names.
+  const auto help_at = r.err.find("> /help ");
+  ASSERT_NE(help_at, std::string::npos) << r.err;
+  const std::string help = "\n" + r.err.substr(help_at + 2, r.err.find("Ctrl-C while", help_at) - help_at - 2);
+  EXPECT_NE(help.find("\n/effort low|medium|high "), std::string::npos) << help;
+  EXPECT_NE(help.find("\n/approve ask|all|none "), std::string::npos) << help;
+  std::ifstream readme(fs::path(OSSA_TEST_DATA_DIR).parent_path().parent_path() / "README.md");
+  const std::string text((std::istreambuf_iterator<char>(readme)), {});
+  const auto entry_at = text.find("\nossa chat ");
+  ASSERT_NE(entry_at, std::string::npos);
+  const std::string entry = text.substr(entry_at, text.find("\nossa ", entry_at + 1) - entry_at);
+  const std::regex slash_command(R"((^|\s)(/[a-z]+)\b)");
+  int named = 0;
+  for (std::sregex_iterator m(entry.begin(), entry.end(), slash_command), end; m != end; ++m, ++named)
+    EXPECT_TRUE(std::regex_search(help, std::regex("(\n|, )" + (*m)[2].str() + "[ ,]")))
+        << "README names " << (*m)[2] << ", chat's /help does not: " << help;
+  EXPECT_GE(named, 7) << entry;
+
+  // Two turns, then /quit: "not sent" never was.
+  EXPECT_EQ(user_messages_in(dir), (std::vector<std::string>{"hello", "again"}));
+  fs::path transcript;
+  for (const auto& e : fs::directory_iterator(dir)) transcript = e.path();
+  auto contents = ossa::runtime::read_transcript(transcript.string());
+  auto system_body = [](const json& message) {
+    auto m = ossa::harmony::message_from_json(message);
+    EXPECT_TRUE(static_cast<bool>(m));
+    for (const auto& c : m->content)
+      if (const auto* s = std::get_if<ossa::harmony::SystemContent>(&c))
+        return ossa::harmony::render_system_body(*s, false);
+    return std::string();
+  };
+  // The first system message said medium; the replacement, recorded between the turns, says high.
+  std::vector<std::string> seen;
+  for (const auto& e : contents.events) {
+    if (e["type"] == "message" && e["message"]["role"] == "system") seen.push_back(system_body(e["message"]));
+    if (e["type"] == "system_message") seen.push_back(system_body(e["message"]));
+    if (e["type"] == "message" && e["message"]["role"] == "user") seen.push_back("user");
+  }
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_NE(seen[0].find("Reasoning: medium"), std::string::npos) << seen[0];
+  EXPECT_EQ(seen[1], "user");
+  EXPECT_NE(seen[2].find("Reasoning: high"), std::string::npos) << seen[2];
+  EXPECT_EQ(seen[3], "user");
+  // What --resume continues: the conversation with the new system message in first place.
+  auto messages = ossa::runtime::transcript_messages(contents);
+  ASSERT_FALSE(messages.empty());
+  EXPECT_NE(system_body(messages.front()).find("Reasoning: high"), std::string::npos);
 }
