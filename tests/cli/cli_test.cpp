@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -344,6 +346,89 @@ TEST(Docs, TheReadmeListsEveryCommand) {
     const std::regex named("(^|\\n)ossa ([a-z]+ \\| )*" + name + "\\b");
     EXPECT_TRUE(std::regex_search(table, named)) << "README's command table lacks `ossa " << name << "`";
   }
+}
+
+namespace {
+
+// The options `ossa <command...> --help` lists (the names that start its option lines), with
+// those of its subcommands: `tools call`'s options are options of `tools`.
+std::set<std::string> options_of(std::vector<std::string> command) {
+  std::set<std::string> out;
+  command.push_back("--help");
+  auto r = run_ossa(command);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  command.pop_back();
+  const std::regex option_line(R"(^ +(?:-[A-Za-z],)?(--[a-z][a-z0-9-]*))");
+  std::istringstream lines(r.out);
+  std::string line;
+  bool in_subcommands = false;
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, option_line)) out.insert(m[1]);
+    if (line.rfind("Subcommands:", 0) == 0) {
+      in_subcommands = true;
+    } else if (in_subcommands && line.size() > 2 && line[0] == ' ') {
+      auto sub = command;
+      std::istringstream words(line);
+      std::string name;
+      words >> name;
+      sub.push_back(name);
+      out.merge(options_of(sub));
+    } else {
+      in_subcommands = false;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// Issue 19: the README's command table says what the program does: each entry's options exist,
+// spelled as the command's --help spells them (`ossa a | b ...` lines: in one of those
+// commands), and every command's --help exits 0 (the program's own list, from `ossa --help`).
+TEST(Docs, TheReadmeCommandTableMatchesEveryHelp) {
+  std::ifstream in(kSourceRoot / "README.md");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  auto start = text.find("## The command");
+  ASSERT_NE(start, std::string::npos);
+  auto fence = text.find("```", start);
+  auto end = text.find("```", fence + 3);
+  ASSERT_NE(end, std::string::npos);
+  std::map<std::string, std::set<std::string>> options;
+  for (const auto& name : listed_subcommands()) options[name] = options_of({name});
+  ASSERT_GT(options.size(), 5u);
+
+  // Each entry: its first line `ossa a | b ...` and the indented lines that go on with it.
+  std::istringstream lines(text.substr(fence + 3, end - fence - 3));
+  std::string line;
+  std::vector<std::string> commands;
+  const std::regex option_re(R"((^|[^A-Za-z0-9-])(--[a-z][a-z0-9-]*))");
+  const std::regex name_re(R"(^([a-z]+)( +\| +|$| ))");
+  int checked = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("ossa ", 0) == 0) {
+      // `ossa logits | generate | bench --model DIR`: the names before the options.
+      commands.clear();
+      std::string rest = line.substr(5);
+      std::smatch m;
+      while (std::regex_search(rest, m, name_re) && options.count(m[1])) {
+        commands.push_back(m[1]);
+        const bool more = m[2].str().find('|') != std::string::npos;
+        rest = m.suffix().str();
+        if (!more) break;
+      }
+      EXPECT_FALSE(commands.empty()) << "README names no command the program has: " << line;
+    }
+    for (std::sregex_iterator o(line.begin(), line.end(), option_re), e; o != e; ++o) {
+      const std::string opt = (*o)[2];
+      bool found = false;
+      for (const auto& c : commands) found = found || options[c].count(opt);
+      EXPECT_TRUE(found) << "README: " << opt << " is not an option of `ossa "
+                         << (commands.empty() ? "?" : commands.front()) << "`: " << line;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 20);
 }
 
 // Issue 19: browser.search is offered only with a search backend; open and find always are.
