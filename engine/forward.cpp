@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/quantize_q8.hpp"
 #include "kernels/cpu/attention.hpp"
 #include "kernels/cpu/bf16.hpp"
 #include "kernels/cpu/matmul.hpp"
@@ -32,6 +33,13 @@ void linear(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, cons
             const std::uint16_t* b, float* y, std::size_t N) {
   if (T * K * N < kParallelMinWork) return kernels::matmul_bf16(x, T, K, w, b, y, N, 0, N);
   pool.parallel_for(N, [&](std::size_t n0, std::size_t n1) { kernels::matmul_bf16(x, T, K, w, b, y, N, n0, n1); }, 8);
+}
+
+// A dense weight that --weights-q8 may have quantized (quantize_q8.hpp).
+void linear(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, const std::uint16_t* w,
+            const Q8Matrix& q8, const std::uint16_t* b, float* y, std::size_t N) {
+  if (q8) return linear_q8(pool, x, T, K, q8, b, y, N);
+  linear(pool, x, T, K, w, b, y, N);
 }
 
 // The same for expert e of an MXFP4 weight stacked [E, N, K/32, 16].
@@ -78,9 +86,9 @@ void attention_block(CpuModel& m, std::size_t l, std::span<const StepSequence> b
   kernels::rmsnorm(m.x.data(), T, H, w.attn_norm, c.rms_norm_eps, m.t.data());
   trace_rows(trace, name + "attn.norm", m.t.data(), T, H);
 
-  linear(m.pool, m.t.data(), T, H, w.q_w, w.q_b, m.q.data(), Q);
-  linear(m.pool, m.t.data(), T, H, w.k_w, w.k_b, m.k.data(), KV);
-  linear(m.pool, m.t.data(), T, H, w.v_w, w.v_b, m.v.data(), KV);
+  linear(m.pool, m.t.data(), T, H, w.q_w, w.q_q8, w.q_b, m.q.data(), Q);
+  linear(m.pool, m.t.data(), T, H, w.k_w, w.k_q8, w.k_b, m.k.data(), KV);
+  linear(m.pool, m.t.data(), T, H, w.v_w, w.v_q8, w.v_b, m.v.data(), KV);
   if (trace) {
     std::vector<float> qkv(T * (Q + 2 * KV));
     for (std::size_t r = 0; r < T; ++r) {
@@ -125,7 +133,7 @@ void attention_block(CpuModel& m, std::size_t l, std::span<const StepSequence> b
   });
   trace_rows(trace, name + "attn.sdpa", m.o.data(), T, Q);
 
-  linear(m.pool, m.o.data(), T, Q, w.out_w, w.out_b, m.tmp.data(), H);
+  linear(m.pool, m.o.data(), T, Q, w.out_w, w.out_q8, w.out_b, m.tmp.data(), H);
   kernels::residual_add(m.x.data(), m.tmp.data(), T * H);
   trace_rows(trace, name + "attn.resid", m.x.data(), T, H);
 }
@@ -188,7 +196,7 @@ void logits(CpuModel& m, std::span<const StepSequence> batch, const Rows& rows, 
     m.final_rows.resize(n * H);
     kernels::rmsnorm(&m.x[rows.first[s] * H], n, H, m.weights.final_norm, c.rms_norm_eps, m.final_rows.data());
     trace_rows(trace, "final_norm", m.final_rows.data(), n, H);
-    linear(m.pool, m.final_rows.data(), n, H, m.weights.unembedding, nullptr, seq.logits, V);
+    linear(m.pool, m.final_rows.data(), n, H, m.weights.unembedding, m.weights.unembedding_q8, nullptr, seq.logits, V);
   }
   if (last.empty()) return;
   m.final_rows.resize(last.size() * H);
@@ -198,10 +206,10 @@ void logits(CpuModel& m, std::span<const StepSequence> batch, const Rows& rows, 
   }
   if (last.size() == 1) {
     trace_rows(trace, "final_norm", m.final_rows.data(), 1, H);
-    return linear(m.pool, m.final_rows.data(), 1, H, m.weights.unembedding, nullptr, batch[last[0]].logits, V);
+    return linear(m.pool, m.final_rows.data(), 1, H, m.weights.unembedding, m.weights.unembedding_q8, nullptr, batch[last[0]].logits, V);
   }
   m.logits_rows.resize(last.size() * V);
-  linear(m.pool, m.final_rows.data(), last.size(), H, m.weights.unembedding, nullptr, m.logits_rows.data(), V);
+  linear(m.pool, m.final_rows.data(), last.size(), H, m.weights.unembedding, m.weights.unembedding_q8, nullptr, m.logits_rows.data(), V);
   for (std::size_t i = 0; i < last.size(); ++i) std::copy_n(&m.logits_rows[i * V], V, batch[last[i]].logits);
 }
 }  // namespace
@@ -241,6 +249,10 @@ void forward(CpuModel& m, std::span<const StepSequence> batch, const TraceFn* tr
     for (std::size_t i = 0; i < batch[s].tokens.size(); ++i) {
       const std::size_t r = rows.first[s] + i;
       m.pos[r] = batch[s].pos0 + i;
+      if (m.weights.embedding_q8) {
+        embedding_row_q8(m.weights.embedding_q8, sz(batch[s].tokens[i]), H, &m.x[r * H]);
+        continue;
+      }
       const std::uint16_t* emb = m.weights.embedding + sz(batch[s].tokens[i]) * H;
       for (std::size_t h = 0; h < H; ++h) m.x[r * H + h] = bf16_to_f32(emb[h]);
     }

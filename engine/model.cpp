@@ -9,6 +9,7 @@
 
 #include "engine/cpu/cpu_backend.hpp"
 #include "engine/model_impl.hpp"
+#include "kernels/cpu/q8.hpp"
 
 namespace ossa::engine {
 
@@ -40,10 +41,12 @@ std::size_t capacity_for(std::uint64_t bytes, const KvGeometry& g) {
 }
 }  // namespace
 
-ModelImpl::ModelImpl(Checkpoint ck, unsigned n_threads, std::uint64_t kv_memory_bytes)
+ModelImpl::ModelImpl(Checkpoint ck, unsigned n_threads, std::uint64_t kv_memory_bytes, const WeightsQ8& q8_groups)
     : checkpoint(std::move(ck)),
       config(checkpoint.config()),
       weights(bind_weights(checkpoint)),
+      weights_q8(q8_groups),
+      q8(quantize_weights(config, weights, weights_q8, n_threads)),
       threads(n_threads),
       backend(make_cpu_backend(checkpoint, config, weights, n_threads)),
       kv(KvGeometry::of(config)),
@@ -74,7 +77,7 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& dir, const
   const unsigned cores = usable_cores();
   unsigned threads = options.threads;
   if (threads == 0 || threads > cores) threads = cores;
-  auto impl = std::make_unique<ModelImpl>(Checkpoint::open(dir), threads, options.kv_memory_bytes);
+  auto impl = std::make_unique<ModelImpl>(Checkpoint::open(dir), threads, options.kv_memory_bytes, options.weights_q8);
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 
@@ -84,6 +87,8 @@ const std::filesystem::path& Model::dir() const { return impl_->checkpoint.dir()
 unsigned Model::threads() const { return impl_->threads; }
 std::uint64_t Model::weight_bytes() const { return impl_->checkpoint.data_bytes(); }
 const char* Model::backend_name() const { return impl_->backend->name(); }
+const WeightsQ8& Model::weights_q8() const { return impl_->weights_q8; }
+std::uint64_t Model::q8_bytes() const { return impl_->q8.bytes; }
 
 std::uint64_t Model::prefetch() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -109,16 +114,24 @@ void Model::clear_prefix_cache() const {
 
 std::uint64_t Model::bytes_read_per_token() const {
   const ModelConfig& c = impl_->config;
+  const WeightsQ8& q8 = impl_->weights_q8;
   const std::uint64_t H = static_cast<std::uint64_t>(c.hidden_size), V = static_cast<std::uint64_t>(c.vocab_size),
                       E = static_cast<std::uint64_t>(c.num_experts), I = static_cast<std::uint64_t>(c.intermediate_size),
                       Q = static_cast<std::uint64_t>(c.q_width()), KV = static_cast<std::uint64_t>(c.kv_width()),
                       k = static_cast<std::uint64_t>(c.experts_per_token);
-  const std::uint64_t attn = 2 * ((Q + 2 * KV) * H + (Q + 2 * KV) + static_cast<std::uint64_t>(c.num_heads) + H * Q + H + 2 * H);
+  // A rows x K weight matrix as it is read: bf16, or Q8 (K int8 + K/32 fp32 scales per row).
+  auto matrix = [](bool quantized, std::uint64_t rows, std::uint64_t K) {
+    return rows * (quantized ? kernels::q8_row_bytes(K) : 2 * K);
+  };
+  // qkv and out weights, their bf16 biases, the sinks, the two norms' gains.
+  const std::uint64_t attn = matrix(q8.attention, Q + 2 * KV, H) + matrix(q8.attention, H, Q) +
+                             2 * ((Q + 2 * KV) + static_cast<std::uint64_t>(c.num_heads) + H + 2 * H);
   const std::uint64_t router = 2 * (E * H + E);
   // MXFP4: 16 bytes + 1 scale byte per 32 weights, plus bf16 biases.
   const std::uint64_t expert = (2 * I) * (H / 32) * 17 + 2 * (2 * I) + H * (I / 32) * 17 + 2 * H;
   const std::uint64_t per_layer = attn + router + k * expert;
-  return static_cast<std::uint64_t>(c.num_layers) * per_layer + 2 * (V * H + H + H);
+  return static_cast<std::uint64_t>(c.num_layers) * per_layer + matrix(q8.unembedding, V, H) +
+         matrix(q8.embedding, 1, H) + 2 * H;
 }
 
 }  // namespace ossa::engine

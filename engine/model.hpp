@@ -16,6 +16,7 @@
 #include <string>
 
 #include "engine/config.hpp"
+#include "engine/weights_q8.hpp"
 
 namespace ossa::engine {
 
@@ -44,6 +45,8 @@ struct LoadOptions {
   // Memory for the KV cache of all sequences together (blocks of 16 positions of one layer);
   // 0 = half the memory available at load time.
   std::uint64_t kv_memory_bytes = 0;
+  // bf16 weights to quantize to 8 bits at load (weights_q8.hpp); none by default.
+  WeightsQ8 weights_q8 = {};
 };
 
 // The KV cache's blocks: how many the budget allows, how many are in use (by sequences or
@@ -78,8 +81,12 @@ class Model {
   // Bytes of weights mapped (all safetensors files' tensor data).
   std::uint64_t weight_bytes() const;
   // Weight bytes one decode step reads: all dense weights of the blocks, the router, the
-  // experts_per_token experts of every layer, the unembedding and one embedding row.
+  // experts_per_token experts of every layer, the unembedding and one embedding row, each in
+  // the format it is read in (bf16, MXFP4, or Q8 for the --weights-q8 groups).
   std::uint64_t bytes_read_per_token() const;
+  // The groups quantized to 8 bits at load, and the bytes of those Q8 copies.
+  const WeightsQ8& weights_q8() const;
+  std::uint64_t q8_bytes() const;
 
   // Reads every weight page once (in parallel), so that the first requests do not wait on the
   // disk. Optional: weights page in on first use anyway. Returns the bytes touched.

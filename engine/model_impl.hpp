@@ -11,18 +11,21 @@
 #include "engine/checkpoint.hpp"
 #include "engine/kv_blocks.hpp"
 #include "engine/prefix_cache.hpp"
+#include "engine/quantize_q8.hpp"
 #include "engine/weights.hpp"
 
 namespace ossa::engine {
 
 class ModelImpl {
  public:
-  ModelImpl(Checkpoint ck, unsigned threads, std::uint64_t kv_memory_bytes);
+  ModelImpl(Checkpoint ck, unsigned threads, std::uint64_t kv_memory_bytes, const WeightsQ8& weights_q8 = {});
   ~ModelImpl();
 
   Checkpoint checkpoint;
   ModelConfig config;
   ModelWeights weights;
+  WeightsQ8 weights_q8;
+  Q8Store q8;  // the --weights-q8 copies `weights` points into
   unsigned threads = 1;
   std::unique_ptr<Backend> backend;
   KvGeometry kv;

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "engine/weights_q8.hpp"
 #include "runtime/default_model.hpp"
 #include "runtime/engine_token_source.hpp"
 #include "runtime/harmony/tokenizer.hpp"
@@ -49,6 +50,7 @@ std::shared_ptr<const engine::Model> load_model(const Config& cfg, bool progress
   try {
     engine::LoadOptions lo;
     lo.threads = static_cast<unsigned>(cfg.threads);
+    lo.weights_q8 = engine::parse_weights_q8(cfg.weights_q8);  // validated with the config
     model = engine::Model::load(cfg.model, lo);
   } catch (...) {
     done = true;

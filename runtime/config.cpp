@@ -12,6 +12,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "engine/weights_q8.hpp"
+
 namespace ossa::runtime {
 namespace {
 
@@ -234,6 +236,11 @@ void validate(const Config& c) {
                         std::to_string(hi) + "]; got " + std::to_string(v));
   };
   range("threads", c.threads, 0, kMaxThreads);
+  try {
+    engine::parse_weights_q8(c.weights_q8);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("weights_q8: ") + e.what());
+  }
   if (!(c.temperature >= 0) || !(c.temperature <= kMaxTemperature))
     throw ConfigError("temperature: must be a number from 0 to " + std::to_string(static_cast<int>(kMaxTemperature)));
   range("limits.max_tool_rounds", c.limits.max_tool_rounds, 0, kMaxToolRounds);
@@ -310,6 +317,7 @@ Config parse_config(const std::string& text, const std::string& origin) {
   TableReader r(root, "", origin);
   r.str("model", c.model);
   r.integer("threads", c.threads, 0, kMaxThreads);
+  r.strings("weights_q8", c.weights_q8);
   r.str("reasoning", c.reasoning);
   r.str("instructions", c.instructions);
   r.str("date", c.date);
@@ -475,6 +483,7 @@ void apply_overrides(Config& c, const ConfigOverrides& o) {
   if (o.workspace) c.workspace = *o.workspace;
   if (o.transcript_dir) c.transcript_dir = *o.transcript_dir;
   if (o.threads) c.threads = *o.threads;
+  if (o.weights_q8) c.weights_q8 = *o.weights_q8;
   if (o.max_tool_rounds) c.limits.max_tool_rounds = *o.max_tool_rounds;
   if (o.max_tokens) c.limits.max_tokens = *o.max_tokens;
   if (o.wall_time_s) c.limits.wall_time_s = *o.wall_time_s;
@@ -537,6 +546,7 @@ nlohmann::json to_json(const Config& c) {
       {"source", c.source.empty() ? json(nullptr) : json(c.source)},
       {"model", c.model},
       {"threads", c.threads},
+      {"weights_q8", c.weights_q8},
       {"reasoning", c.reasoning},
       {"instructions", c.instructions},
       {"date", c.date},

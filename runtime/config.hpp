@@ -39,6 +39,9 @@ struct Limits {
 struct Config {
   std::string model;                 // checkpoint folder; empty = none configured
   int threads = 0;                   // engine threads; 0 = all cores
+  // bf16 weight groups the engine quantizes to 8 bits at load (attention, embedding,
+  // unembedding, all; engine/weights_q8.hpp); empty = none, the weights as shipped.
+  std::vector<std::string> weights_q8;
   std::string reasoning = "medium";  // low | medium | high
   std::string instructions;          // developer-message instructions
   std::string date;                  // conversation start date; empty = today (UTC)
@@ -83,7 +86,7 @@ struct ConfigOverrides {
   std::optional<int> threads, max_tool_rounds, max_tokens;
   std::optional<double> wall_time_s, temperature, tool_timeout_s;
   std::optional<unsigned long long> seed;
-  std::optional<std::vector<std::string>> tools, tool_dirs, network_allowlist;
+  std::optional<std::vector<std::string>> tools, tool_dirs, network_allowlist, weights_q8;
   std::optional<std::string> approve, search_backend;
 };
 

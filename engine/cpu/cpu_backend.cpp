@@ -35,15 +35,26 @@ class CpuBackend final : public Backend {
       const std::size_t page = 4096, pages = (size + page - 1) / page;
       m_.pool.parallel_for(pages, [&](std::size_t b, std::size_t e) {
         std::uint8_t acc = 0;
-        for (std::size_t p = b; p < e; ++p) acc ^= static_cast<const volatile std::uint8_t*>(base)[p * page];
+        for (std::size_t p = b; p < e; ++p) {
+          if (!released(base + p * page)) acc ^= static_cast<const volatile std::uint8_t*>(base)[p * page];
+        }
         static_cast<void>(acc);
       });
       total += size;
     }
+    for (const auto& r : m_.weights.released) total -= std::min<std::uint64_t>(total, r.second);
     return total;
   }
 
  private:
+  // Inside a bf16 tensor that --weights-q8 replaced (its pages were dropped: reading them
+  // would map them back for nothing).
+  bool released(const std::uint8_t* p) const {
+    for (const auto& r : m_.weights.released)
+      if (p >= r.first && p < r.first + r.second) return true;
+    return false;
+  }
+
   const Checkpoint& ck_;
   CpuModel m_;
 };

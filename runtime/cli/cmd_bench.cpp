@@ -1,7 +1,8 @@
-// `ossa bench --model DIR [--prompt N] [--gen N] [--threads N]`: load time, prefill and decode
-// speed, peak memory, and this machine's measured read bandwidth with the decode bound it
-// implies (weight bytes one decode step must read / bandwidth), so each run states its own
-// efficiency.
+// `ossa bench --model DIR [--prompt N] [--gen N] [--threads N] [--weights-q8 LIST]`: load
+// time, prefill and decode speed, peak memory, and this machine's measured read bandwidth with
+// the decode bound it implies (weight bytes one decode step must read / bandwidth), so each run
+// states its own efficiency. With --weights-q8 it says which weights are 8-bit, the kernel path
+// their products take, and counts them at their Q8 size in the bytes per token.
 // `--sessions 1,2,4,8` also runs that many sequences at once through the batching scheduler
 // (each its own prompt) and reports per-sequence and aggregate prefill/decode tok/s, and the
 // aggregate decode speed relative to one sequence. `--shared-prefix N` measures the prefix
@@ -24,6 +25,7 @@
 #include "engine/sampler.hpp"
 #include "engine/session.hpp"
 #include "kernels/cpu/isa.hpp"
+#include "kernels/cpu/matmul_q8.hpp"
 #include "runtime/cli/command.hpp"
 #include "runtime/cli/token_ids.hpp"
 #include "runtime/cli/load_model.hpp"
@@ -37,6 +39,7 @@ struct Options {
   std::size_t prompt = 512;
   std::size_t gen = 64;
   unsigned threads = 0;
+  std::string weights_q8;  // --weights-q8
   std::uint64_t seed = 7;
   std::string sessions;        // comma-separated counts
   std::size_t shared_prefix = 0;
@@ -193,6 +196,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
   cmd.add_option("--prompt", opts->prompt, "Prompt tokens (pseudo-random ids), 1..1048576")->check(CLI::Range(1.0, 1048576.0));
   cmd.add_option("--gen", opts->gen, "Tokens to decode (greedy), 0..1048576")->check(CLI::Range(0.0, 1048576.0));
   cmd.add_option("--threads", opts->threads, "Compute threads, 0..4096 (0 = the usable cores)")->check(CLI::Range(0.0, 4096.0));
+  ossa::cli::add_weights_q8_option(cmd, opts->weights_q8);
   cmd.add_option("--seed", opts->seed, "Seed for the prompt ids, 0..2^64-1")->check(CLI::NonNegativeNumber);
   cmd.add_option("--sessions", opts->sessions, "Also run S sequences at once, e.g. 1,2,4,8 (batched steps)");
   cmd.add_option("--shared-prefix", opts->shared_prefix, "Also measure the prefix cache: first N prompt tokens shared, 0..1048576")->check(CLI::Range(0.0, 1048576.0));
@@ -209,7 +213,8 @@ ossa::cli::Run setup(CLI::App& cmd) {
       throw ossa::cli::UsageError("--shared-prefix must be smaller than --prompt");
     }
     auto t0 = Clock::now();
-    auto model = ossa::cli::load_model(ossa::cli::model_dir(opts->model), opts->threads, opts->kv_memory_mib << 20);
+    auto model = ossa::cli::load_model(ossa::cli::model_dir(opts->model), opts->threads, opts->kv_memory_mib << 20,
+                                       ossa::cli::weights_q8(opts->weights_q8));
     const double load_s = seconds_since(t0);
     // Page the weights in before timing, so prefill measures compute, not the disk.
     t0 = Clock::now();
@@ -254,6 +259,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
         {"page_in_s", page_in_s},
         {"page_in_bytes", touched},
         {"isa", ossa::kernels::isa_name(ossa::kernels::active_isa())},
+        {"weights_q8", model->weights_q8().names()},
         {"prefill_s", prefill_s},
         {"prefill_tok_s", prefill_s > 0 ? static_cast<double>(opts->prompt) / prefill_s : 0.0},
         {"decode_s", decode_s},
@@ -266,6 +272,10 @@ ossa::cli::Run setup(CLI::App& cmd) {
         {"decode_bound_s_per_token", bytes_per_token / bw},
         {"decode_bound_tok_s", bound_tok_s},
         {"decode_efficiency", bound_tok_s > 0 ? decode_tok_s / bound_tok_s : 0.0}};
+    if (model->weights_q8().any()) {
+      out["q8_path"] = ossa::kernels::q8_path_name();
+      out["q8_bytes"] = model->q8_bytes();
+    }
     if (!session_counts.empty()) {
       nlohmann::json runs = nlohmann::json::array();
       double one = 0;

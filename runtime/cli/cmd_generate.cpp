@@ -24,6 +24,7 @@ struct Options {
   ossa::engine::SamplingParams sampling;
   std::vector<std::int32_t> stop;
   unsigned threads = 0;
+  std::string weights_q8;  // --weights-q8
 };
 
 ossa::cli::Run setup(CLI::App& cmd) {
@@ -42,6 +43,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
   cmd.add_option("--seed", opts->sampling.seed, "Random seed, 0..2^64-1")->check(CLI::NonNegativeNumber);
   cmd.add_option("--stop", *stop_text, "Comma-separated stop token ids");
   cmd.add_option("--threads", opts->threads, "Compute threads, 0..4096 (0 = the usable cores)")->check(CLI::Range(0.0, 4096.0));
+  ossa::cli::add_weights_q8_option(cmd, opts->weights_q8);
   return [opts, stop_text] {
     const auto& tokenizer = ossa::harmony::Tokenizer::builtin();
     std::vector<std::int32_t> prompt;
@@ -52,7 +54,8 @@ ossa::cli::Run setup(CLI::App& cmd) {
     }
     if (prompt.empty()) throw ossa::cli::UsageError("give --tokens IDS or --prompt TEXT (not empty)");
     auto stop = ossa::cli::parse_token_ids(*stop_text, "--stop");
-    auto model = ossa::cli::load_model(ossa::cli::model_dir(opts->model), opts->threads);
+    auto model = ossa::cli::load_model(ossa::cli::model_dir(opts->model), opts->threads, 0,
+                                       ossa::cli::weights_q8(opts->weights_q8));
     ossa::engine::Session session(model);
     session.append(prompt);
     ossa::engine::Sampler sampler(opts->sampling);

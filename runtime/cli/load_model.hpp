@@ -2,7 +2,8 @@
 // The checkpoint of a command that takes --model: the one given, else the default the agent
 // commands use ($OSSA_MODEL, then the demo model next to the binary; runtime/default_model.hpp).
 // Loading it for the engine commands (logits, generate, bench) says so when --threads asked for
-// more than the usable cores (the engine caps it).
+// more than the usable cores (the engine caps it). Those commands share --weights-q8 through
+// add_weights_q8_option (run, chat and serve take it with the other configuration flags).
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -27,9 +28,26 @@ inline std::string model_dir(const std::string& given) {
   return c.model;
 }
 
-inline std::shared_ptr<const engine::Model> load_model(const std::filesystem::path& dir,
-                                                       unsigned threads, std::uint64_t kv_memory_bytes = 0) {
-  auto model = engine::Model::load(dir, {threads, kv_memory_bytes});
+// `--weights-q8 LIST` into `slot`; weights_q8(slot) checks it when the command runs.
+inline void add_weights_q8_option(CLI::App& cmd, std::string& slot) {
+  cmd.add_option("--weights-q8", slot,
+                 "Quantize these bf16 weights to 8 bits at load, comma-separated: attention, embedding, "
+                 "unembedding, all (default: none)");
+}
+
+// The groups of a --weights-q8 value; a UsageError (exit 2) naming the valid ones.
+inline engine::WeightsQ8 weights_q8(const std::string& list) {
+  try {
+    return engine::parse_weights_q8(list);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--weights-q8: ") + e.what());
+  }
+}
+
+inline std::shared_ptr<const engine::Model> load_model(const std::filesystem::path& dir, unsigned threads,
+                                                       std::uint64_t kv_memory_bytes = 0,
+                                                       const engine::WeightsQ8& weights_q8 = {}) {
+  auto model = engine::Model::load(dir, {threads, kv_memory_bytes, weights_q8});
   if (threads > model->threads())
     log::warn("--threads ", threads, " is more than the ", model->threads(),
               " usable cores; using ", model->threads());

@@ -258,6 +258,41 @@ TEST_F(EarlyChecks, BadDateIsAUsageError) {
   EXPECT_NE(r.err.find("date.toml: date: expected a day"), std::string::npos) << r.err;
 }
 
+// --weights-q8 / weights_q8 (engine/weights_q8.hpp): a group name that does not exist is a usage
+// error naming the valid ones, from every command that loads a model, before the model.
+TEST_F(EarlyChecks, UnknownWeightsQ8GroupIsAUsageError) {
+  const std::string want = "unknown weight group \"mlp\"; expected a comma list of attention, embedding, unembedding, all";
+  expect_usage_error(args("run", {"--weights-q8", "attention,mlp", "hi"}), "weights_q8: " + want);
+  expect_usage_error(args("chat", {"--weights-q8", "mlp"}), "weights_q8: " + want);
+  std::ofstream(root / "q8.toml") << "weights_q8 = [\"attention\", \"mlp\"]\n";
+  auto r = run_ossa({"config", "show", "--config", (root / "q8.toml").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("q8.toml: weights_q8: " + want), std::string::npos) << r.err;
+  r = run_ossa({"serve", "--config", (root / "empty.toml").string(), "--model", (root / "no-model").string(),
+                "--weights-q8", "mlp"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("weights_q8: " + want), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("no-model"), std::string::npos) << r.err;
+  for (std::vector<std::string> a : {std::vector<std::string>{"generate", "--tokens", "1"},
+                                     std::vector<std::string>{"logits", "--tokens", "1"},
+                                     std::vector<std::string>{"bench"}}) {
+    SCOPED_TRACE(a[0]);
+    a.insert(a.end(), {"--model", (root / "no-model").string(), "--weights-q8", "attention,mlp"});
+    r = run_ossa(a);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--weights-q8: " + want), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("no-model"), std::string::npos) << r.err;
+  }
+  // The flag and the key reach the effective configuration.
+  r = run_ossa({"config", "show", "--config", (root / "empty.toml").string(), "--weights-q8", "attention,unembedding"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["weights_q8"], nlohmann::json({"attention", "unembedding"})) << r.out;
+  std::ofstream(root / "q8ok.toml") << "weights_q8 = [\"all\"]\n";
+  r = run_ossa({"config", "show", "--config", (root / "q8ok.toml").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["weights_q8"], nlohmann::json({"all"})) << r.out;
+}
+
 TEST_F(EarlyChecks, UnknownSearchBackendIsAUsageError) {
   expect_usage_error(args("run", {"--search", "google", "hi"}),
                      "search.backend: unknown backend \"google\" (use searxng:<http(s) URL> or "

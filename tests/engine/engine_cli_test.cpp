@@ -52,6 +52,40 @@ TEST(EngineCli, GenerateGreedyMatchesGolden) {
   EXPECT_EQ(a.out, b.out);
 }
 
+// --weights-q8 on the engine commands: logits move by the 8-bit error (bounded in
+// weights_q8_test.cpp), and bench says which weights are 8-bit and reads fewer bytes per token.
+TEST(EngineCli, WeightsQ8ReachesLogitsAndBench) {
+  auto g = ossa::test::Golden::load();
+  const auto model = ossa::test::golden_dir("tiny-a").string();
+  auto tokens = g.i32("seq2.tokens");
+  auto want = g.f32("seq2.logits.fp32");
+  auto r = run_ossa({"logits", "--model", model, "--tokens", join(tokens), "--weights-q8", "unembedding", "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  float worst = 0;
+  for (std::size_t v = 0; v < 1024; ++v)
+    worst = std::max(worst, std::fabs(j["logits"][0][v].get<float>() - want[(tokens.size() - 1) * 1024 + v]));
+  EXPECT_GT(worst, 1e-4f) << "the 8-bit unembedding changed nothing";
+  EXPECT_LT(worst, 0.11f);
+
+  auto bench = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = {"bench", "--model", model, "--prompt", "4", "--gen", "2", "--threads", "1",
+                                  "--kv-memory", "64"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    auto b = run_ossa(a);
+    EXPECT_EQ(b.exit_code, 0) << b.err;
+    return nlohmann::json::parse(b.out);
+  };
+  auto plain = bench({});
+  auto q8 = bench({"--weights-q8", "attention,unembedding"});
+  EXPECT_EQ(plain["weights_q8"], "none");
+  EXPECT_FALSE(plain.contains("q8_path"));
+  EXPECT_EQ(q8["weights_q8"], "attention,unembedding");
+  EXPECT_TRUE(q8.contains("q8_path")) << q8.dump();
+  EXPECT_GT(q8["q8_bytes"].get<double>(), 0.0);
+  EXPECT_LT(q8["bytes_read_per_token"].get<double>(), plain["bytes_read_per_token"].get<double>());
+}
+
 TEST(EngineCli, SynthThenInfoThenLogits) {
   auto dir = std::filesystem::temp_directory_path() / ("ossa-synth-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);

@@ -11,13 +11,14 @@ namespace ossa::test {
 
 Golden Golden::load() {
   auto dir = golden_dir("tiny-a");
-  Golden g{engine::SafetensorsFile::open(dir / "golden.bin"), {}, {}};
+  Golden g{engine::SafetensorsFile::open(dir / "golden.bin"), {}, {}, {}};
   std::ifstream in(dir / "golden.json");
   std::stringstream ss;
   ss << in.rdbuf();
   auto j = nlohmann::json::parse(ss.str());
   g.greedy_prompt = j["greedy"]["prompt"].get<std::vector<std::int32_t>>();
   g.greedy_fp32 = j["greedy"]["fp32"]["tokens"].get<std::vector<std::int32_t>>();
+  g.greedy_fp32_margin = j["greedy"]["fp32"]["top1_minus_top2"].get<std::vector<float>>();
   return g;
 }
 

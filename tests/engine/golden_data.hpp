@@ -30,6 +30,7 @@ struct Golden {
   engine::SafetensorsFile bin;
   std::vector<std::int32_t> greedy_prompt;
   std::vector<std::int32_t> greedy_fp32;
+  std::vector<float> greedy_fp32_margin;  // top-1 minus top-2 logit at each greedy step
 
   static Golden load();
   // float32 tensor as a flat vector (fails the test if absent).

@@ -7,6 +7,9 @@
 
 #include "kernels/cpu/isa.hpp"
 #include "kernels/cpu/matmul.hpp"
+#include "kernels/cpu/matmul_q8.hpp"
+#include "kernels/cpu/matmul_variants.hpp"
+#include "kernels/cpu/q8.hpp"
 
 using namespace ossa::kernels;
 
@@ -22,6 +25,21 @@ void set_level(benchmark::State& state, int level) {
 // qkv projection of one layer: 5120 x 2880 bf16 (29 MB, beyond cache).
 void BM_MatmulBf16(benchmark::State& state) {
   const std::size_t N = 5120, K = 2880, T = static_cast<std::size_t>(state.range(1));
+  set_level(state, static_cast<int>(state.range(0)));
+  std::vector<uint16_t> w(N * K, 0x3c00);
+  std::vector<float> x(T * K, 0.5f), y(T * N);
+  for (auto _ : state) {
+    matmul_bf16(x.data(), T, K, w.data(), nullptr, y.data(), N, 0, N);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * N * K * 2));
+  state.SetLabel(isa_name(active_isa()));
+  set_isa(detected_isa());
+}
+
+// The unembedding slice BM_MatmulQ8 uses: 16384 x 2880 bf16.
+void BM_MatmulBf16Slice(benchmark::State& state) {
+  const std::size_t N = 16384, K = 2880, T = static_cast<std::size_t>(state.range(1));
   set_level(state, static_cast<int>(state.range(0)));
   std::vector<uint16_t> w(N * K, 0x3c00);
   std::vector<float> x(T * K, 0.5f), y(T * N);
@@ -50,8 +68,39 @@ void BM_MatmulMxfp4(benchmark::State& state) {
   state.SetLabel(isa_name(active_isa()));
   set_isa(detected_isa());
 }
+
+// The Q8 product (the --weights-q8 option) at the same shapes as BM_MatmulBf16 (qkv:
+// 5120 x 2880) and a 16384-row slice of the unembedding (201088 x 2880 is too large to be
+// quick). Path: 0 scalar, 1 avx2, 2 avx512 (AVX-512BW), 3 avx512 with VNNI. x is quantized in
+// each iteration, as matmul_q8 does.
+void BM_MatmulQ8(benchmark::State& state) {
+  const std::size_t N = static_cast<std::size_t>(state.range(2)), K = 2880, T = static_cast<std::size_t>(state.range(1));
+  const int path = static_cast<int>(state.range(0));
+  if (path == 3 && !has_avx512_vnni()) {
+    state.SkipWithError("AVX-512 VNNI not available on this CPU");
+    return;
+  }
+  set_level(state, path > 2 ? 2 : path);
+  std::mt19937 rng(1);
+  std::vector<int8_t> wq(N * K), xq(T * K);
+  for (auto& v : wq) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+  std::vector<float> wd(N * K / 32, 0.01f), xd(T * K / 32), x(T * K, 0.5f), y(T * N);
+  auto product = path == 3 ? &avx512::matmul_q8_int8_vnni : path == 2 ? &avx512::matmul_q8_int8_bw
+                 : path == 1 ? &avx2::matmul_q8_int8 : &scalar::matmul_q8_int8;
+  for (auto _ : state) {
+    for (std::size_t t = 0; t < T; ++t) quantize_f32_q8(&x[t * K], K, &xq[t * K], &xd[t * K / 32]);
+    product(xq.data(), xd.data(), T, K, wq.data(), wd.data(), nullptr, y.data(), N, 0, N);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * N * q8_row_bytes(K)));
+  state.SetLabel(path == 3 ? "avx512-vnni" : isa_name(active_isa()));
+  set_isa(detected_isa());
+}
 }  // namespace
 
 BENCHMARK(BM_MatmulBf16)->ArgsProduct({{0, 1, 2}, {1, 4, 32}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulMxfp4)->ArgsProduct({{0, 1, 2}, {1, 4, 32}})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MatmulQ8)->ArgsProduct({{0, 1, 2, 3}, {1, 4, 32}, {5120}})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MatmulQ8)->ArgsProduct({{1, 2, 3}, {1}, {16384}})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MatmulBf16Slice)->ArgsProduct({{1, 2}, {1}})->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
