@@ -10,10 +10,12 @@ namespace {
 #if defined(OSSA_SIMD_AVX512)
 struct MatmulV : V {
   static constexpr std::size_t max_tokens = 8;  // 32 registers
-  // Accumulators (2 per token and row) and decoded rows must fit the 32 registers. bf16 rows
-  // gain nothing from tiling (measured: the same in cache, slower streaming from memory).
+  // MXFP4 rows per tile: one token gets 4 (4 FMA chains), more tokens get 2, so each
+  // activation load serves two rows (prefill was bound by those loads); 8 x 2 accumulators
+  // and the decoded rows fit the 32 registers. bf16 rows gain nothing from tiling (measured:
+  // the same in cache, slower streaming from memory).
   template <std::size_t TB>
-  static constexpr std::size_t row_tile = TB == 1 ? 4 : TB <= 3 ? 2 : 1;
+  static constexpr std::size_t row_tile = TB == 1 ? 4 : 2;
   template <std::size_t TB>
   static constexpr std::size_t bf16_row_tile = 1;
   // All 16 signed FP4 values fit one register, and permutexvar reads only the low 4 bits of

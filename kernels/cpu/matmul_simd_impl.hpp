@@ -14,9 +14,9 @@
 // elements), then the high-nibble codes (the odd ones), which saves unpacking nibbles into
 // element order. x is permuted once per call to match: per 2*width elements, evens then odds.
 //
-// Both kernels run a weight row against up to max_tokens tokens at once (the row is loaded and
-// decoded once per block), with the block size a template parameter so accumulators stay in
-// registers, and two accumulator chains per token to hide FMA latency when T = 1.
+// Both kernels run a tile of weight rows against up to max_tokens tokens at once (each row is
+// loaded and decoded once per block of tokens, each token's activations once per tile of
+// rows), with the sizes template parameters so accumulators stay in registers.
 
 #include <cstddef>
 #include <cstdint>
@@ -33,10 +33,11 @@ inline float simd_scale_value(uint8_t s) {
 }
 
 // A tile of NB weight rows against TB tokens, columns [k0, k1) of the product; adds to y unless
-// k0 == 0 (then adds the bias instead). Each (token, row) pair has two accumulator chains, and
-// for few tokens several rows run together: with one token and one row the FMA latency
-// (4 cycles per chain) bounds the product well below what the decode and memory allow; NB rows
-// give NB times the independent chains and load x once for all of them.
+// k0 == 0 (then adds the bias instead). A bf16 (token, row) pair has two accumulator chains to
+// hide the FMA latency (4 cycles); an MXFP4 pair has one, which leaves the registers for a
+// tile of 2 rows x 8 tokens, and one token gets 4 rows, so that there are always at least four
+// independent chains. Either way a token's sum is taken in the same order whatever the tile,
+// so a sequence's logits do not depend on what else runs in its batch.
 template <class V, std::size_t TB, std::size_t NB>
 void bf16_tile(const float* x, std::size_t K, std::size_t k0, std::size_t k1, const uint16_t* w,
                const uint16_t* bias, float* y, std::size_t ldy, std::size_t n) {
@@ -78,9 +79,9 @@ void mxfp4_tile(const float* xp, std::size_t K, std::size_t k0, std::size_t k1, 
   // one per group (compare, shift, move to a vector register) costs as much as its decode.
   constexpr std::size_t kRun = 16;
   const std::size_t groups = K / 32, g_end = k1 / 32;
-  typename V::reg a0[TB][NB], a1[TB][NB];
+  typename V::reg acc[TB][NB];
   for (std::size_t i = 0; i < TB; ++i)
-    for (std::size_t j = 0; j < NB; ++j) a0[i][j] = a1[i][j] = V::zero();
+    for (std::size_t j = 0; j < NB; ++j) acc[i][j] = V::zero();
   for (std::size_t g0 = k0 / 32; g0 < g_end; g0 += kRun) {
     const std::size_t gn = g_end - g0 < kRun ? g_end - g0 : kRun;
     alignas(64) float sc[NB][kRun];
@@ -91,19 +92,15 @@ void mxfp4_tile(const float* xp, std::size_t K, std::size_t k0, std::size_t k1, 
       for (std::size_t j = 0; j < NB; ++j) {
         typename V::reg wv[R];
         V::decode_group(blocks + ((n + j) * groups + g0 + q) * 16, sc[j][q], wv);
-        for (std::size_t i = 0; i < TB; ++i) {
-          for (std::size_t r = 0; r < R; r += 2) {
-            a0[i][j] = V::fma(wv[r], V::loadu(xg + i * K + r * W), a0[i][j]);
-            a1[i][j] = V::fma(wv[r + 1], V::loadu(xg + i * K + (r + 1) * W), a1[i][j]);
-          }
-        }
+        for (std::size_t i = 0; i < TB; ++i)
+          for (std::size_t r = 0; r < R; ++r) acc[i][j] = V::fma(wv[r], V::loadu(xg + i * K + r * W), acc[i][j]);
       }
     }
   }
   for (std::size_t j = 0; j < NB; ++j) {
     const float b = bias ? simd_bf16(bias[n + j]) : 0.0f;
     for (std::size_t i = 0; i < TB; ++i) {
-      const float s = V::reduce(V::add(a0[i][j], a1[i][j]));
+      const float s = V::reduce(acc[i][j]);
       float& out = y[i * ldy + n + j];
       out = k0 == 0 ? s + b : out + s;
     }
