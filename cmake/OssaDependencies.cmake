@@ -11,6 +11,12 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
 pkg_check_modules(GUMBO REQUIRED IMPORTED_TARGET gumbo)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# `ossa chat`'s line editing and history on a terminal (BSD licence).
+pkg_check_modules(LIBEDIT QUIET IMPORTED_TARGET libedit)
+if(NOT LIBEDIT_FOUND)
+  message(FATAL_ERROR "ossa: libedit not found (pkg-config libedit); install the Debian package "
+                      "libedit-dev (scripts/setup.sh does)")
+endif()
 
 function(ossa_require_header var header package)
   find_path(${var} ${header} HINTS ${ARGN})

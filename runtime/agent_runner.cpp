@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
 #include <ctime>
@@ -139,6 +140,7 @@ AgentRunner::AgentRunner(Config cfg, RunnerOptions options, const OpenOptions& f
     terminal_ = std::make_shared<Display>(tty);
     // -q: only errors on stderr.
     terminal_->set_timings(tty && log::level() < log::Level::error);
+    terminal_->set_live_status(tty && log::level() < log::Level::error, ::isatty(STDOUT_FILENO) != 0);
     display_ = terminal_;
   }
   if (cfg_.model.empty())
@@ -146,7 +148,8 @@ AgentRunner::AgentRunner(Config cfg, RunnerOptions options, const OpenOptions& f
                       (cfg_.source.empty() ? default_config_path() : cfg_.source) +
                       " or set OSSA_MODEL (the demo model is missing from this build)");
   Opening opening = prepare(first);
-  model_ = load_model(cfg_, opt_.progress);
+  // -q: not even the loading line.
+  model_ = load_model(cfg_, opt_.progress && log::level() < log::Level::error);
   start(std::move(opening));
 }
 
@@ -236,7 +239,21 @@ void AgentRunner::start(Opening op) {
   deps.tool_context = env_.tool_context({}, nullptr);
   if (transcript_sink) deps.events.add(transcript_sink);
   deps.events.add(gate_);
-  if (cfg_.approve == ApproveMode::ask) deps.approver = make_terminal_approver();
+  if (cfg_.approve == ApproveMode::ask) {
+    deps.approver = make_terminal_approver();
+    // The question is asked on the terminal: no status line over it.
+    if (terminal_)
+      deps.approver = [ask = deps.approver, display = terminal_](
+                          const tools::ToolCall& call) -> asio::awaitable<bool> {
+        display->pause_status(true);
+        auto asked = ask(call);  // named: GCC 12 destroys co_await temporaries twice
+        bool yes = co_await std::move(asked);
+        display->pause_status(false);
+        co_return yes;
+      };
+  }
+  if (terminal_)
+    deps.on_progress = [display = terminal_](const RoundStats& s) { display->round_progress(s); };
   session_ = std::make_unique<AgentSession>(std::move(deps), so);
   if (op.resumed) {
     announce();
@@ -284,23 +301,39 @@ TurnResult AgentRunner::run_turn(std::optional<std::string> user_text) {
       [&](const boost::system::error_code& ec, int) {
         if (ec) return;
         if (++interrupts >= 2) std::_Exit(130);
+        if (terminal_) terminal_->erase_status();
         std::fputs("\ncancelling (Ctrl-C again to quit at once)\n", stderr);
         session_->cancel();
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
+  // The live status line moves on while nothing else happens (a long prefill, a tool run).
+  asio::steady_timer ticker(io_);
+  std::function<void(const boost::system::error_code&)> on_tick = [&](const boost::system::error_code& ec) {
+    if (ec) return;
+    terminal_->tick();
+    ticker.expires_after(std::chrono::milliseconds(100));
+    ticker.async_wait(on_tick);
+  };
+  if (terminal_) {
+    terminal_->turn_started();
+    ticker.expires_after(std::chrono::milliseconds(100));
+    ticker.async_wait(on_tick);
+  }
   asio::co_spawn(
       io_,
       [&]() -> asio::awaitable<void> { result = co_await session_->run_turn(std::move(user_text)); },
       [&](std::exception_ptr e) {
         failure = e;
         signals.cancel();
+        ticker.cancel();
         // A tool that outlived its timeout may still be winding down; it must not hold the
         // turn open. It finishes during a later run() or with the process.
         io_.stop();
       });
   io_.run();
   io_.restart();
+  if (terminal_) terminal_->erase_status();
   if (failure) std::rethrow_exception(failure);
   return result;
 }

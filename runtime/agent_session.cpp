@@ -264,6 +264,7 @@ struct AgentSession::Impl {
       ro.deadline = deadline;
       ro.cancel = &cancelled;
       ro.chunk_tokens = opt.chunk_tokens;
+      ro.on_progress = deps.on_progress;
       std::optional<std::string> channel;
       // Named, not temporaries: GCC 12 destroys co_await temporaries twice.
       ParserEventHandler on_event = [&](const harmony::ParserEvent& e) {

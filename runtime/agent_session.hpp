@@ -65,6 +65,9 @@ struct SessionDeps {
   // is shown. Empty: no record, no display.
   EventBus events;
   Approver approver;  // empty: ask-mode approvals are denied
+  // The counts of the round under way, after each chunk of generated tokens (the terminal's
+  // live status line); empty: none.
+  std::function<void(const RoundStats&)> on_progress;
 };
 
 struct TurnResult {

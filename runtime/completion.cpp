@@ -73,6 +73,7 @@ boost::asio::awaitable<RoundResult> Completion::run(const harmony::Conversation&
       parser.push(t);
       handle_events();
     }
+    if (options.on_progress) options.on_progress(out.stats);
     if (!c.error.empty()) {
       out.error = c.error;
       out.finish = FinishReason::backend_error;

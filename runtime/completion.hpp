@@ -76,6 +76,9 @@ struct RoundOptions {
   // Drop analysis messages before the last final answer (what the models were trained on).
   bool auto_drop_analysis = true;
   harmony::Role next_role = harmony::Role::Assistant;
+  // Called after each chunk of generated tokens with the round's counts so far (a live
+  // display); empty: none.
+  std::function<void(const RoundStats&)> on_progress;
 };
 
 struct RenderError : std::runtime_error {

@@ -21,7 +21,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config ccache git ca-certificates
   # libraries (DESIGN.md "Key decisions")
   libboost1.81-dev libssl-dev zlib1g-dev nlohmann-json3-dev libseccomp-dev libgumbo-dev
-  libpcre2-dev libcli11-dev libtomlplusplus-dev
+  libpcre2-dev libcli11-dev libtomlplusplus-dev libedit-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the sandbox runs the system interpreter inside; bubblewrap is the benchmark's comparison

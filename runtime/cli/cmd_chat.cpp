@@ -1,11 +1,11 @@
 // `ossa chat`: an interactive agent session with the same display as `ossa run`.
-#include <iostream>
 #include <memory>
 #include <sstream>
 
 #include "runtime/agent_runner.hpp"
 #include "runtime/cli/command.hpp"
 #include "runtime/config_flags.hpp"
+#include "runtime/line_reader.hpp"
 #include "runtime/sessions.hpp"
 
 namespace {
@@ -32,6 +32,10 @@ ossa::cli::Run setup(CLI::App& cmd) {
                  "unless --model is given");
   cmd.add_flag("--no-transcript", o->no_transcript,
                "Record nothing (for a read-only home); the session cannot be resumed");
+  cmd.footer(
+      "On a terminal, lines are edited as in a shell (arrows, Ctrl-A/E, Ctrl-R) and the history\n"
+      "is kept in $XDG_STATE_HOME/ossa/chat_history (default ~/.local/state/ossa/chat_history;\n"
+      "in memory only with --no-transcript). Ctrl-D on an empty line leaves.");
   return [o] {
     using namespace ossa::runtime;
     Config cfg = o->flags.effective();
@@ -69,15 +73,16 @@ ossa::cli::Run setup(CLI::App& cmd) {
       std::fflush(stdout);
       if (!runner->session().turn_complete()) runner->run_turn(std::nullopt);
     }
-    std::string line;
+    LineReader input(o->no_transcript ? std::string() : default_history_path());
     for (;;) {
-      std::fputs("\n> ", stderr);
-      std::fflush(stderr);
-      if (!std::getline(std::cin, line)) {
+      std::fputc('\n', stderr);
+      std::optional<std::string> read = input.read("> ");
+      if (!read) {
         // Ctrl-D: the shell's prompt starts on a line of its own, not after ours.
         std::fputc('\n', stderr);
         break;
       }
+      const std::string& line = *read;
       if (line.empty()) continue;
       if (line[0] == '/') {
         std::istringstream words(line);

@@ -100,7 +100,38 @@ ProcessResult run_ossa(const std::vector<std::string>& args, const std::string& 
   return run_process(argv, input, interrupt);
 }
 
+namespace {
+
+// Whether the terminal of `master` reads key by key (a line editor has it) rather than lines.
+bool terminal_in_key_mode(int master) {
+  const char* name = ptsname(master);
+  int fd = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+  if (fd < 0) return false;
+  termios t{};
+  bool raw = tcgetattr(fd, &t) == 0 && !(t.c_lflag & ICANON);
+  close(fd);
+  return raw;
+}
+
+}  // namespace
+
 ProcessResult run_ossa_in_terminal(const std::vector<std::string>& args, const std::string& input) {
+  // Typed one line at a time, then Ctrl-D at the start of a line: the terminal's end of input.
+  std::vector<TerminalStep> script;
+  for (std::size_t at = 0; at < input.size();) {
+    std::size_t end = input.find('\n', at);
+    end = end == std::string::npos ? input.size() : end + 1;
+    script.push_back({"", input.substr(at, end - at)});
+    at = end;
+  }
+  script.push_back({"", "\x04"});
+  return run_ossa_in_terminal(args, script);
+}
+
+ProcessResult run_ossa_in_terminal(const std::vector<std::string>& args,
+                                   const std::vector<TerminalStep>& script,
+                                   std::chrono::seconds timeout) {
+  using Clock = std::chrono::steady_clock;
   int master = -1;
   winsize size{};
   size.ws_row = 40;
@@ -117,14 +148,43 @@ ProcessResult run_ossa_in_terminal(const std::vector<std::string>& args, const s
     _exit(127);
   }
   ProcessResult r;
-  // Typed input, then Ctrl-D at the start of a line: the terminal's end of input.
-  std::string typed = input;
-  typed += '\x04';
-  std::size_t written = 0;
+  std::size_t step = 0, written = 0, searched = 0;
+  bool killed = false;
+  auto step_deadline = Clock::now() + timeout;
   char buf[65536];
   for (;;) {
-    pollfd fd{master, static_cast<short>(POLLIN | (written < typed.size() ? POLLOUT : 0)), 0};
-    if (poll(&fd, 1, -1) < 0) {
+    // The current step may be typed once its `after` has been shown.
+    bool typing = false;
+    if (step < script.size()) {
+      std::size_t at = r.out.find(script[step].after, searched);
+      if (at != std::string::npos && (!script[step].to_editor || terminal_in_key_mode(master))) {
+        typing = true;
+        if (written == script[step].type.size()) {
+          searched = at + script[step].after.size();
+          ++step;
+          written = 0;
+          step_deadline = Clock::now() + timeout;
+          continue;
+        }
+      }
+    }
+    int wait_ms = -1;
+    if (step < script.size() && !typing && !killed) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(step_deadline - Clock::now());
+      // The terminal's mode changes without output: look again soon.
+      if (script[step].to_editor) left = std::min(left, std::chrono::milliseconds(10));
+      if (Clock::now() >= step_deadline) {
+        r.err += "step " + std::to_string(step) + ": never saw \"" + script[step].after +
+                 (script[step].to_editor ? "\" with a line editor reading\n" : "\"\n");
+        kill(pid, SIGKILL);
+        killed = true;
+      } else {
+        wait_ms = static_cast<int>(left.count());
+      }
+    }
+    pollfd fd{master, static_cast<short>(POLLIN | (typing ? POLLOUT : 0)), 0};
+    int ready = poll(&fd, 1, wait_ms);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -135,11 +195,9 @@ ProcessResult run_ossa_in_terminal(const std::vector<std::string>& args, const s
     } else if (fd.revents & (POLLHUP | POLLERR)) {
       break;
     }
-    if (written < typed.size() && (fd.revents & POLLOUT)) {
-      // One line at a time, as typed, so that the program reads each line on its own.
-      std::size_t end = typed.find('\n', written);
-      end = end == std::string::npos ? typed.size() : end + 1;
-      ssize_t n = write(master, typed.data() + written, end - written);
+    if (typing && (fd.revents & POLLOUT)) {
+      const std::string& text = script[step].type;
+      ssize_t n = write(master, text.data() + written, text.size() - written);
       if (n > 0) written += static_cast<size_t>(n);
     }
   }

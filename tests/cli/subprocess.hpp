@@ -35,4 +35,22 @@ ProcessResult run_ossa(const std::vector<std::string>& args, const std::string& 
 // terminal turns "\n" into "\r\n"), `err` stays empty.
 ProcessResult run_ossa_in_terminal(const std::vector<std::string>& args, const std::string& input = {});
 
+// One step of a scripted terminal session: once `after` has appeared in what the terminal
+// showed (searched from where the previous step's `after` ended), `type` is typed. With
+// `to_editor`, typing also waits until the terminal has left line mode (canonical mode off):
+// a line editor draws its prompt before it switches the terminal, and a key typed in between
+// would be the terminal's (echoed as `^[[A`, Ctrl-D read as a NUL).
+struct TerminalStep {
+  std::string after;
+  std::string type;
+  bool to_editor = false;
+};
+
+// `ossa args...` on a pseudo-terminal, driven by `script` (nothing else is typed: end the
+// script with "\x04" for Ctrl-D). A step whose `after` does not appear within `timeout` kills
+// the program; `err` then says which step waited in vain.
+ProcessResult run_ossa_in_terminal(const std::vector<std::string>& args,
+                                   const std::vector<TerminalStep>& script,
+                                   std::chrono::seconds timeout = std::chrono::seconds(120));
+
 }  // namespace ossa::test

@@ -188,6 +188,58 @@ TEST_F(DemoModel, ChatAnswersTurnAfterTurn) {
   EXPECT_NE(r.out.find("87"), std::string::npos) << r.out << r.err;
 }
 
+// Issue 19: on a terminal `ossa run` shows a live status line on stderr while the turn runs
+// (what is under way, tokens, tok/s, elapsed), erased before anything else is written; the
+// answer streams to stdout and the turn ends with its timings. A pipe, --json and -q show none
+// of it (-q not even the model's loading line).
+TEST_F(DemoModel, RunShowsLiveProgressOnATerminal) {
+  std::vector<std::string> args = {"run", "--config", (root_ / "none.toml").string(),
+                                   "--workspace", (root_ / "ws").string(), "--approve", "none",
+                                   "--max-tokens", "300", "--no-transcript", "What is 41 plus 46?"};
+  auto r = ossa::test::run_ossa_in_terminal(args);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string drawn = "\x1b[2m[";  // a status line starts so; nothing else does
+  const std::regex status_then_erase(
+      R"(\r\x1b\[K\x1b\[2m\[(prompt|analysis|commentary|final|message|tool: python)\] [0-9]+ tokens, [0-9.]+ tok/s, [0-9.]+ s\x1b\[0m(?=\r\x1b\[K))");
+  auto count = [](const std::string& s, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+    return n;
+  };
+  const auto erased = static_cast<std::size_t>(std::distance(
+      std::sregex_iterator(r.out.begin(), r.out.end(), status_then_erase), std::sregex_iterator()));
+  EXPECT_GE(erased, 1u) << r.out;
+  // Every status line drawn is erased before the next bytes.
+  EXPECT_EQ(erased, count(r.out, drawn)) << r.out;
+  const auto answer = r.out.find("The answer is 87.");
+  ASSERT_NE(answer, std::string::npos) << r.out;
+  const std::regex timings(R"(prompt [0-9]+ tokens \([0-9]+ cached\), prefill [0-9.]+ tok/s; generated [0-9]+ tokens, decode [0-9.]+ tok/s)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, timings)) << r.out;
+  EXPECT_GT(static_cast<std::size_t>(m.position(0)), answer);
+  EXPECT_EQ(r.out.find(drawn, answer), std::string::npos) << "a status line after the answer: " << r.out;
+
+  auto piped = ossa::test::run_ossa(args);
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_NE(piped.out.find("87"), std::string::npos) << piped.out;
+  EXPECT_EQ(piped.err.find("\x1b["), std::string::npos) << piped.err;
+  EXPECT_EQ(piped.err.find("tok/s"), std::string::npos) << piped.err;
+
+  auto json_args = args;
+  json_args.insert(json_args.begin() + 1, "--json");
+  auto json = ossa::test::run_ossa_in_terminal(json_args);
+  ASSERT_EQ(json.exit_code, 0) << json.out;
+  EXPECT_EQ(json.out.find(drawn), std::string::npos) << json.out;
+
+  auto quiet = args;
+  quiet.insert(quiet.begin(), "-q");
+  auto q = ossa::test::run_ossa_in_terminal(quiet);
+  ASSERT_EQ(q.exit_code, 0) << q.out;
+  EXPECT_NE(q.out.find("The answer is 87."), std::string::npos) << q.out;
+  EXPECT_EQ(q.out.find("tok/s"), std::string::npos) << q.out;
+  EXPECT_EQ(q.out.find("loading model"), std::string::npos) << q.out;
+}
+
 // `ossa serve` with no model named falls back on the demo model too, and runs the python calls
 // the model writes in its sandbox (Responses API, code_interpreter): the answer holds the
 // number the sandbox computed.

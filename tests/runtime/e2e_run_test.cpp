@@ -642,3 +642,77 @@ TEST_F(E2E, TerminalShowsTimingsAfterEachTurn) {
   EXPECT_EQ(piped.exit_code, 1) << piped.err;
   EXPECT_EQ(piped.err.find("prefill"), std::string::npos) << piped.err;
 }
+
+namespace {
+
+// Sets an environment variable for the scope of a test (the children it starts inherit it).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) ::setenv(name_, old_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// The user messages of the one transcript in `dir`.
+std::vector<std::string> user_messages_in(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    auto c = ossa::runtime::read_transcript(e.path().string());
+    for (const auto& m : ossa::runtime::transcript_messages(c))
+      if (m.value("role", "") == "user") out.push_back(m["content"][0].value("text", ""));
+  }
+  return out;
+}
+
+}  // namespace
+
+// Issue 19: on a terminal `ossa chat` edits lines (libedit): the up arrow brings back the line
+// sent before, which is sent again (not `^[[A` echoed), the history outlives the session in
+// $XDG_STATE_HOME/ossa/chat_history, and Ctrl-D on an empty line leaves on a clean line.
+TEST_F(E2E, ChatEditsLinesWithAHistoryOnATerminal) {
+  const ScopedEnv state("XDG_STATE_HOME", (root_ / "state").string());
+  // libedit needs the terminal's description; xterm's is in ncurses-base (an essential package).
+  const ScopedEnv term("TERM", "xterm");
+  auto chat = [&](const fs::path& transcripts) {
+    return std::vector<std::string>{"chat", "--model", (root_ / "model").string(), "--config",
+                                    (root_ / "none.toml").string(), "--workspace",
+                                    (root_ / "ws").string(), "--approve", "none", "--max-tokens",
+                                    "4", "--transcript-dir", transcripts.string()};
+  };
+  // Each turn ends with its timings ("decode ... tok/s"), then the prompt comes back.
+  auto r = ossa::test::run_ossa_in_terminal(
+      chat(root_ / "edit1"), {{"for commands.", ""},
+                              {"> ", "first line\r", true},
+                              {"decode ", ""},
+                              {"\n> ", "\x1b[A\r", true},
+                              {"decode ", ""},
+                              {"\n> ", "\x04", true}});
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(r.out.find("^["), std::string::npos) << r.out;
+  EXPECT_EQ(user_messages_in(root_ / "edit1"),
+            (std::vector<std::string>{"first line", "first line"})) << r.out;
+  // Ctrl-D: the last prompt is followed by a new line and nothing else.
+  ASSERT_NE(r.out.rfind("> "), std::string::npos);
+  EXPECT_EQ(r.out.substr(r.out.rfind("> ")), "> \r\n") << r.out;
+  std::ifstream history(root_ / "state" / "ossa" / "chat_history");
+  std::string saved((std::istreambuf_iterator<char>(history)), {});
+  EXPECT_NE(saved.find("first"), std::string::npos) << saved;
+  EXPECT_EQ(fs::status(root_ / "state" / "ossa" / "chat_history").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  // A new session starts with the history of the last: the up arrow finds "first line".
+  r = ossa::test::run_ossa_in_terminal(
+      chat(root_ / "edit2"),
+      {{"for commands.", ""}, {"> ", "\x1b[A\r", true}, {"decode ", ""}, {"\n> ", "\x04", true}});
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(user_messages_in(root_ / "edit2"), (std::vector<std::string>{"first line"})) << r.out;
+}
