@@ -5,7 +5,8 @@
 // (no inline function compiled with AVX can leak into code that runs on older CPUs). For the
 // same reason this file uses no standard-library templates, only malloc/free.
 //
-// V provides: width, max_tokens, reg, zero(), set1(float), loadu(const float*),
+// V provides: width, max_tokens, row_tile<TB> and bf16_row_tile<TB> (rows per tile for TB
+// tokens), reg, zero(), set1(float), loadu(const float*),
 // storeu(float*, reg), fma(a, b, c), add(a, b), reduce(reg), load_bf16(const uint16_t*),
 // decode_group(const uint8_t* 16 bytes, float scale, reg out[32 / width]).
 //
@@ -13,9 +14,9 @@
 // elements), then the high-nibble codes (the odd ones), which saves unpacking nibbles into
 // element order. x is permuted once per call to match: per 2*width elements, evens then odds.
 //
-// Both kernels run a weight row against up to max_tokens tokens at once (the row is loaded and
-// decoded once per block), with the block size a template parameter so accumulators stay in
-// registers, and two accumulator chains per token to hide FMA latency when T = 1.
+// Both kernels run a tile of weight rows against up to max_tokens tokens at once (each row is
+// loaded and decoded once per block of tokens, each token's activations once per tile of
+// rows), with the sizes template parameters so accumulators stay in registers.
 
 #include <cstddef>
 #include <cstdint>
@@ -31,31 +32,91 @@ inline float simd_scale_value(uint8_t s) {
   return f;
 }
 
-// Columns [k0, k1) of the product; adds to y unless k0 == 0 (then adds the bias instead).
-template <class V, std::size_t TB>
-void bf16_rows(const float* x, std::size_t K, std::size_t k0, std::size_t k1, const uint16_t* w,
-               const uint16_t* bias, float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
+// A tile of NB weight rows against TB tokens, columns [k0, k1) of the product; adds to y unless
+// k0 == 0 (then adds the bias instead). A bf16 (token, row) pair has two accumulator chains to
+// hide the FMA latency (4 cycles); an MXFP4 pair has one, which leaves the registers for a
+// tile of 2 rows x 8 tokens, and one token gets 4 rows, so that there are always at least four
+// independent chains. Either way a token's sum is taken in the same order whatever the tile,
+// so a sequence's logits do not depend on what else runs in its batch.
+template <class V, std::size_t TB, std::size_t NB>
+void bf16_tile(const float* x, std::size_t K, std::size_t k0, std::size_t k1, const uint16_t* w,
+               const uint16_t* bias, float* y, std::size_t ldy, std::size_t n) {
   constexpr std::size_t W = V::width;
   const std::size_t K2 = k0 + (k1 - k0) / (2 * W) * (2 * W);
-  for (std::size_t n = n0; n < n1; ++n) {
-    const uint16_t* row = w + n * K;
-    typename V::reg a0[TB], a1[TB];
-    for (std::size_t i = 0; i < TB; ++i) a0[i] = a1[i] = V::zero();
-    std::size_t k = k0;
-    for (; k < K2; k += 2 * W) {
+  typename V::reg a0[TB][NB], a1[TB][NB];
+  for (std::size_t i = 0; i < TB; ++i)
+    for (std::size_t j = 0; j < NB; ++j) a0[i][j] = a1[i][j] = V::zero();
+  std::size_t k = k0;
+  for (; k < K2; k += 2 * W) {
+    for (std::size_t j = 0; j < NB; ++j) {
+      const uint16_t* row = w + (n + j) * K;
       const typename V::reg w0 = V::load_bf16(row + k);
       const typename V::reg w1 = V::load_bf16(row + k + W);
       for (std::size_t i = 0; i < TB; ++i) {
-        a0[i] = V::fma(w0, V::loadu(x + i * K + k), a0[i]);
-        a1[i] = V::fma(w1, V::loadu(x + i * K + k + W), a1[i]);
+        a0[i][j] = V::fma(w0, V::loadu(x + i * K + k), a0[i][j]);
+        a1[i][j] = V::fma(w1, V::loadu(x + i * K + k + W), a1[i][j]);
       }
     }
-    const float b = bias ? simd_bf16(bias[n]) : 0.0f;
+  }
+  for (std::size_t j = 0; j < NB; ++j) {
+    const uint16_t* row = w + (n + j) * K;
+    const float b = bias ? simd_bf16(bias[n + j]) : 0.0f;
     for (std::size_t i = 0; i < TB; ++i) {
-      float s = V::reduce(V::add(a0[i], a1[i]));
+      float s = V::reduce(V::add(a0[i][j], a1[i][j]));
       for (std::size_t kk = k; kk < k1; ++kk) s += x[i * K + kk] * simd_bf16(row[kk]);
-      y[i * ldy + n] = k0 == 0 ? s + b : y[i * ldy + n] + s;
+      float& out = y[i * ldy + n + j];
+      out = k0 == 0 ? s + b : out + s;
     }
+  }
+}
+
+template <class V, std::size_t TB, std::size_t NB>
+void mxfp4_tile(const float* xp, std::size_t K, std::size_t k0, std::size_t k1, const uint8_t* blocks,
+                const uint8_t* scales, const uint16_t* bias, float* y, std::size_t ldy, std::size_t n) {
+  constexpr std::size_t W = V::width;
+  constexpr std::size_t R = 32 / W;  // registers per decoded group
+  // Scales are widened a run of groups at a time, in a loop the compiler vectorises: widening
+  // one per group (compare, shift, move to a vector register) costs as much as its decode.
+  constexpr std::size_t kRun = 16;
+  const std::size_t groups = K / 32, g_end = k1 / 32;
+  typename V::reg acc[TB][NB];
+  for (std::size_t i = 0; i < TB; ++i)
+    for (std::size_t j = 0; j < NB; ++j) acc[i][j] = V::zero();
+  for (std::size_t g0 = k0 / 32; g0 < g_end; g0 += kRun) {
+    const std::size_t gn = g_end - g0 < kRun ? g_end - g0 : kRun;
+    alignas(64) float sc[NB][kRun];
+    for (std::size_t j = 0; j < NB; ++j)
+      for (std::size_t q = 0; q < kRun; ++q) sc[j][q] = simd_scale_value(scales[(n + j) * groups + g0 + (q < gn ? q : 0)]);
+    for (std::size_t q = 0; q < gn; ++q) {
+      const float* xg = xp + (g0 + q) * 32;
+      for (std::size_t j = 0; j < NB; ++j) {
+        typename V::reg wv[R];
+        V::decode_group(blocks + ((n + j) * groups + g0 + q) * 16, sc[j][q], wv);
+        for (std::size_t i = 0; i < TB; ++i)
+          for (std::size_t r = 0; r < R; ++r) acc[i][j] = V::fma(wv[r], V::loadu(xg + i * K + r * W), acc[i][j]);
+      }
+    }
+  }
+  for (std::size_t j = 0; j < NB; ++j) {
+    const float b = bias ? simd_bf16(bias[n + j]) : 0.0f;
+    for (std::size_t i = 0; i < TB; ++i) {
+      const float s = V::reduce(acc[i][j]);
+      float& out = y[i * ldy + n + j];
+      out = k0 == 0 ? s + b : out + s;
+    }
+  }
+}
+
+// Rows [n0, n1) in tiles of V::row_tile<TB> rows (bf16: V::bf16_row_tile<TB>), the remainder
+// one row at a time.
+template <class V, std::size_t TB>
+void bf16_rows(const float* x, std::size_t K, std::size_t k0, std::size_t k1, const uint16_t* w,
+               const uint16_t* bias, float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
+  constexpr std::size_t NB = V::template bf16_row_tile<TB>;
+  std::size_t n = n0;
+  for (; n + NB <= n1; n += NB) bf16_tile<V, TB, NB>(x, K, k0, k1, w, bias, y, ldy, n);
+  if constexpr (NB > 1) {
+    for (; n < n1; ++n) bf16_tile<V, TB, 1>(x, K, k0, k1, w, bias, y, ldy, n);
   }
 }
 
@@ -63,30 +124,11 @@ template <class V, std::size_t TB>
 void mxfp4_rows(const float* xp, std::size_t K, std::size_t k0, std::size_t k1, const uint8_t* blocks,
                 const uint8_t* scales, const uint16_t* bias, float* y, std::size_t ldy,
                 std::size_t n0, std::size_t n1) {
-  constexpr std::size_t W = V::width;
-  constexpr std::size_t R = 32 / W;  // registers per decoded group
-  const std::size_t groups = K / 32;
-  for (std::size_t n = n0; n < n1; ++n) {
-    const uint8_t* rb = blocks + n * groups * 16;
-    const uint8_t* rs = scales + n * groups;
-    typename V::reg a0[TB], a1[TB];
-    for (std::size_t i = 0; i < TB; ++i) a0[i] = a1[i] = V::zero();
-    for (std::size_t g = k0 / 32; g < k1 / 32; ++g) {
-      typename V::reg wv[R];
-      V::decode_group(rb + g * 16, simd_scale_value(rs[g]), wv);
-      const float* xg = xp + g * 32;
-      for (std::size_t i = 0; i < TB; ++i) {
-        for (std::size_t r = 0; r < R; r += 2) {
-          a0[i] = V::fma(wv[r], V::loadu(xg + i * K + r * W), a0[i]);
-          a1[i] = V::fma(wv[r + 1], V::loadu(xg + i * K + (r + 1) * W), a1[i]);
-        }
-      }
-    }
-    const float b = bias ? simd_bf16(bias[n]) : 0.0f;
-    for (std::size_t i = 0; i < TB; ++i) {
-      const float s = V::reduce(V::add(a0[i], a1[i]));
-      y[i * ldy + n] = k0 == 0 ? s + b : y[i * ldy + n] + s;
-    }
+  constexpr std::size_t NB = V::template row_tile<TB>;
+  std::size_t n = n0;
+  for (; n + NB <= n1; n += NB) mxfp4_tile<V, TB, NB>(xp, K, k0, k1, blocks, scales, bias, y, ldy, n);
+  if constexpr (NB > 1) {
+    for (; n < n1; ++n) mxfp4_tile<V, TB, 1>(xp, K, k0, k1, blocks, scales, bias, y, ldy, n);
   }
 }
 

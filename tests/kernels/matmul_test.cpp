@@ -71,7 +71,7 @@ TEST(Kernels, DetectionIsConsistent) {
 TEST(Kernels, Bf16SimdMatchesScalar) {
   std::mt19937 rng(1);
   for (std::size_t K : {16u, 40u, 64u, 96u, 2880u}) {
-    for (std::size_t T : {1u, 3u, 4u, 5u, 9u}) {
+    for (std::size_t T : {1u, 3u, 4u, 5u, 8u, 9u}) {
       const std::size_t N = 37;
       auto x = random_floats(T * K, rng);
       auto w = random_bf16(N * K, rng, 0.1f);
@@ -92,7 +92,7 @@ TEST(Kernels, Bf16SimdMatchesScalar) {
 TEST(Kernels, Mxfp4SimdMatchesScalar) {
   std::mt19937 rng(2);
   for (std::size_t K : {32u, 64u, 96u, 2880u}) {
-    for (std::size_t T : {1u, 2u, 4u, 7u}) {
+    for (std::size_t T : {1u, 2u, 4u, 7u, 8u, 9u, 17u}) {
       const std::size_t N = 29, G = K / 32;
       auto x = random_floats(T * K, rng);
       std::vector<uint8_t> blocks(N * G * 16), scales(N * G);
