@@ -21,3 +21,18 @@ function(ossa_add_gtest name)
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
                        PROPERTIES TIMEOUT ${ARG_TIMEOUT})
 endfunction()
+
+# ossa_add_benchmark(<name> SOURCES a.cpp ... LIBS ossa_x ...)
+# A Google Benchmark program beside a suite (tests/README.md); built when OSSA_BUILD_BENCHMARKS
+# is on, never run by ctest. Returns without a target otherwise, so callers add properties only
+# inside `if(TARGET <name>)`.
+function(ossa_add_benchmark name)
+  if(NOT OSSA_BUILD_BENCHMARKS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  find_package(benchmark REQUIRED)
+  add_executable(${name} ${ARG_SOURCES})
+  ossa_target(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} benchmark::benchmark)
+endfunction()

@@ -14,23 +14,11 @@
 using namespace ossa;
 using namespace ossa::engine;
 
+using test::golden;
+using test::max_abs_diff;
+
 namespace {
-const test::Golden& golden() {
-  static const test::Golden g = test::Golden::load();
-  return g;
-}
-
 using ossa::test::pseudo_tokens;
-
-float max_abs_diff(std::span<const float> a, std::span<const float> b) {
-  EXPECT_EQ(a.size(), b.size());
-  float m = 0.0f;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-    if (std::isnan(a[i])) return INFINITY;
-    m = std::max(m, std::fabs(a[i] - b[i]));
-  }
-  return m;
-}
 
 std::vector<float> solo_logits(const std::shared_ptr<const Model>& m, const std::vector<std::int32_t>& tokens) {
   Session s(m);

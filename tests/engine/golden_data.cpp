@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -43,6 +45,21 @@ std::vector<std::int32_t> Golden::i32(const std::string& name) const {
 std::vector<std::int64_t> Golden::shape(const std::string& name) const {
   const auto* t = bin.find(name);
   return t ? t->shape : std::vector<std::int64_t>{};
+}
+
+const Golden& golden() {
+  static const Golden g = Golden::load();
+  return g;
+}
+
+float max_abs_diff(std::span<const float> a, std::span<const float> b) {
+  EXPECT_EQ(a.size(), b.size());
+  float m = 0.0f;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    if (std::isnan(a[i])) return INFINITY;
+    m = std::max(m, std::fabs(a[i] - b[i]));
+  }
+  return m;
 }
 
 }  // namespace ossa::test

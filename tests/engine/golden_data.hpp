@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,5 +39,11 @@ struct Golden {
   std::vector<std::int32_t> i32(const std::string& name) const;
   std::vector<std::int64_t> shape(const std::string& name) const;
 };
+
+// The golden data, loaded once per test program.
+const Golden& golden();
+
+// Largest |a[i] - b[i]|, infinity where a holds a NaN; a size mismatch fails the test.
+float max_abs_diff(std::span<const float> a, std::span<const float> b);
 
 }  // namespace ossa::test

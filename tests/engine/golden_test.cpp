@@ -21,22 +21,10 @@ using namespace ossa;
 using engine::Model;
 using engine::Session;
 
+using test::golden;
+using test::max_abs_diff;
+
 namespace {
-const test::Golden& golden() {
-  static const test::Golden g = test::Golden::load();
-  return g;
-}
-
-float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  float m = 0.0f;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-    m = std::max(m, std::fabs(a[i] - b[i]));
-    if (std::isnan(a[i])) return INFINITY;
-  }
-  return m;
-}
-
 class GoldenLayouts : public ::testing::TestWithParam<const char*> {
  protected:
   std::shared_ptr<const Model> model() {

@@ -24,13 +24,11 @@
 
 using namespace ossa;
 
+using test::golden;
+
 namespace {
 constexpr std::size_t T = 40, H = 64, Q = 128, KV = 32, d = 16, Hq = 8, Hkv = 2, E = 8, K = 4, I = 96;
 
-const test::Golden& golden() {
-  static const test::Golden g = test::Golden::load();
-  return g;
-}
 const engine::SafetensorsFile& weights() {
   static const auto f = engine::SafetensorsFile::open(test::golden_dir("tiny-a") / "model.safetensors");
   return f;

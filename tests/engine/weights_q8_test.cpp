@@ -30,12 +30,9 @@ using namespace ossa;
 using engine::Model;
 using engine::Session;
 
-namespace {
-const test::Golden& golden() {
-  static const test::Golden g = test::Golden::load();
-  return g;
-}
+using test::golden;
 
+namespace {
 struct Case {
   const char* layout;
   const char* groups;
