@@ -16,8 +16,6 @@ struct MatmulV : V {
   // the same in cache, slower streaming from memory).
   template <std::size_t TB>
   static constexpr std::size_t row_tile = TB == 1 ? 4 : 2;
-  template <std::size_t TB>
-  static constexpr std::size_t bf16_row_tile = 1;
   // All 16 signed FP4 values fit one register, and permutexvar reads only the low 4 bits of
   // each index: the even (low-nibble) elements need no masking, the odd ones one shift.
   static void decode_group(const std::uint8_t* b16, float scale, reg out[2]) {
@@ -36,8 +34,6 @@ struct MatmulV : V {
   // Two rows of one token: 4 accumulators and 2 x 4 decoded registers of the 16.
   template <std::size_t TB>
   static constexpr std::size_t row_tile = TB == 1 ? 2 : 1;
-  template <std::size_t TB>
-  static constexpr std::size_t bf16_row_tile = 1;
   // Magnitude by a 3-bit table lookup (permutevar8x32 reads only the low 3 bits of each
   // index), sign from bit 3.
   static reg decode8(__m256i idx, __m256 lut) {

@@ -5,8 +5,7 @@
 // (no inline function compiled with AVX can leak into code that runs on older CPUs). For the
 // same reason this file uses no standard-library templates, only malloc/free.
 //
-// V provides: width, max_tokens, row_tile<TB> and bf16_row_tile<TB> (rows per tile for TB
-// tokens), reg, zero(), set1(float), loadu(const float*),
+// V provides: width, max_tokens, row_tile<TB> (MXFP4 rows per tile for TB tokens), reg, zero(), set1(float), loadu(const float*),
 // storeu(float*, reg), fma(a, b, c), add(a, b), reduce(reg), load_bf16(const uint16_t*),
 // decode_group(const uint8_t* 16 bytes, float scale, reg out[32 / width]).
 //
@@ -14,9 +13,10 @@
 // elements), then the high-nibble codes (the odd ones), which saves unpacking nibbles into
 // element order. x is permuted once per call to match: per 2*width elements, evens then odds.
 //
-// Both kernels run a tile of weight rows against up to max_tokens tokens at once (each row is
-// loaded and decoded once per block of tokens, each token's activations once per tile of
-// rows), with the sizes template parameters so accumulators stay in registers.
+// Both kernels run weight rows against up to max_tokens tokens at once (each row is loaded and
+// decoded once per block of tokens), with the block size a template parameter so accumulators
+// stay in registers. bf16 takes one row at a time with two accumulator chains per token; MXFP4
+// takes a tile of rows (row_tile), so each token's activations are loaded once per tile.
 
 #include <cstddef>
 #include <cstdint>
@@ -32,44 +32,39 @@ inline float simd_scale_value(uint8_t s) {
   return f;
 }
 
-// A tile of NB weight rows against TB tokens, columns [k0, k1) of the product; adds to y unless
-// k0 == 0 (then adds the bias instead). A bf16 (token, row) pair has two accumulator chains to
-// hide the FMA latency (4 cycles); an MXFP4 pair has one, which leaves the registers for a
-// tile of 2 rows x 8 tokens, and one token gets 4 rows, so that there are always at least four
-// independent chains. Either way a token's sum is taken in the same order whatever the tile,
-// so a sequence's logits do not depend on what else runs in its batch.
-template <class V, std::size_t TB, std::size_t NB>
-void bf16_tile(const float* x, std::size_t K, std::size_t k0, std::size_t k1, const uint16_t* w,
-               const uint16_t* bias, float* y, std::size_t ldy, std::size_t n) {
+// Columns [k0, k1) of the product; adds to y unless k0 == 0 (then adds the bias instead).
+template <class V, std::size_t TB>
+void bf16_rows(const float* x, std::size_t K, std::size_t k0, std::size_t k1, const uint16_t* w,
+               const uint16_t* bias, float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
   constexpr std::size_t W = V::width;
   const std::size_t K2 = k0 + (k1 - k0) / (2 * W) * (2 * W);
-  typename V::reg a0[TB][NB], a1[TB][NB];
-  for (std::size_t i = 0; i < TB; ++i)
-    for (std::size_t j = 0; j < NB; ++j) a0[i][j] = a1[i][j] = V::zero();
-  std::size_t k = k0;
-  for (; k < K2; k += 2 * W) {
-    for (std::size_t j = 0; j < NB; ++j) {
-      const uint16_t* row = w + (n + j) * K;
+  for (std::size_t n = n0; n < n1; ++n) {
+    const uint16_t* row = w + n * K;
+    typename V::reg a0[TB], a1[TB];
+    for (std::size_t i = 0; i < TB; ++i) a0[i] = a1[i] = V::zero();
+    std::size_t k = k0;
+    for (; k < K2; k += 2 * W) {
       const typename V::reg w0 = V::load_bf16(row + k);
       const typename V::reg w1 = V::load_bf16(row + k + W);
       for (std::size_t i = 0; i < TB; ++i) {
-        a0[i][j] = V::fma(w0, V::loadu(x + i * K + k), a0[i][j]);
-        a1[i][j] = V::fma(w1, V::loadu(x + i * K + k + W), a1[i][j]);
+        a0[i] = V::fma(w0, V::loadu(x + i * K + k), a0[i]);
+        a1[i] = V::fma(w1, V::loadu(x + i * K + k + W), a1[i]);
       }
     }
-  }
-  for (std::size_t j = 0; j < NB; ++j) {
-    const uint16_t* row = w + (n + j) * K;
-    const float b = bias ? simd_bf16(bias[n + j]) : 0.0f;
+    const float b = bias ? simd_bf16(bias[n]) : 0.0f;
     for (std::size_t i = 0; i < TB; ++i) {
-      float s = V::reduce(V::add(a0[i][j], a1[i][j]));
+      float s = V::reduce(V::add(a0[i], a1[i]));
       for (std::size_t kk = k; kk < k1; ++kk) s += x[i * K + kk] * simd_bf16(row[kk]);
-      float& out = y[i * ldy + n + j];
-      out = k0 == 0 ? s + b : out + s;
+      y[i * ldy + n] = k0 == 0 ? s + b : y[i * ldy + n] + s;
     }
   }
 }
 
+// A tile of NB MXFP4 weight rows against TB tokens, columns [k0, k1), added as bf16_rows does.
+// One accumulator per (token, row) pair leaves the registers for a tile of 2 rows x 8 tokens;
+// one token gets 4 rows, so there are always at least four independent FMA chains. A token's
+// sum is taken in the same order whatever the tile, so a sequence's logits do not depend on
+// what else runs in its batch.
 template <class V, std::size_t TB, std::size_t NB>
 void mxfp4_tile(const float* xp, std::size_t K, std::size_t k0, std::size_t k1, const uint8_t* blocks,
                 const uint8_t* scales, const uint16_t* bias, float* y, std::size_t ldy, std::size_t n) {
@@ -107,19 +102,7 @@ void mxfp4_tile(const float* xp, std::size_t K, std::size_t k0, std::size_t k1, 
   }
 }
 
-// Rows [n0, n1) in tiles of V::row_tile<TB> rows (bf16: V::bf16_row_tile<TB>), the remainder
-// one row at a time.
-template <class V, std::size_t TB>
-void bf16_rows(const float* x, std::size_t K, std::size_t k0, std::size_t k1, const uint16_t* w,
-               const uint16_t* bias, float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
-  constexpr std::size_t NB = V::template bf16_row_tile<TB>;
-  std::size_t n = n0;
-  for (; n + NB <= n1; n += NB) bf16_tile<V, TB, NB>(x, K, k0, k1, w, bias, y, ldy, n);
-  if constexpr (NB > 1) {
-    for (; n < n1; ++n) bf16_tile<V, TB, 1>(x, K, k0, k1, w, bias, y, ldy, n);
-  }
-}
-
+// Rows [n0, n1) in tiles of V::row_tile<TB> rows, the remainder one row at a time.
 template <class V, std::size_t TB>
 void mxfp4_rows(const float* xp, std::size_t K, std::size_t k0, std::size_t k1, const uint8_t* blocks,
                 const uint8_t* scales, const uint16_t* bias, float* y, std::size_t ldy,
