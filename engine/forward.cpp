@@ -11,6 +11,8 @@
 #include "kernels/cpu/attention.hpp"
 #include "kernels/cpu/bf16.hpp"
 #include "kernels/cpu/matmul.hpp"
+#include "kernels/cpu/matmul_q8.hpp"
+#include "kernels/cpu/q8.hpp"
 #include "kernels/cpu/residual.hpp"
 #include "kernels/cpu/rmsnorm.hpp"
 #include "kernels/cpu/rope.hpp"
@@ -28,18 +30,38 @@ constexpr std::size_t kParallelMinWork = 1u << 16;
 
 std::size_t sz(int v) { return static_cast<std::size_t>(v); }
 
+// Runs fn(n0, n1) over output rows [0, N): on the calling thread for a product of fewer than
+// kParallelMinWork multiply-adds, else split over the pool.
+template <class Fn>
+void split_rows(ThreadPool& pool, std::size_t multiply_adds, std::size_t N, const Fn& fn) {
+  if (multiply_adds < kParallelMinWork) return fn(std::size_t{0}, N);
+  pool.parallel_for(N, fn, 8);
+}
+
 // y = x W^T + b for T rows, split over the pool by output rows.
 void linear(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, const std::uint16_t* w,
             const std::uint16_t* b, float* y, std::size_t N) {
-  if (T * K * N < kParallelMinWork) return kernels::matmul_bf16(x, T, K, w, b, y, N, 0, N);
-  pool.parallel_for(N, [&](std::size_t n0, std::size_t n1) { kernels::matmul_bf16(x, T, K, w, b, y, N, n0, n1); }, 8);
+  split_rows(pool, T * K * N, N, [&](std::size_t n0, std::size_t n1) { kernels::matmul_bf16(x, T, K, w, b, y, N, n0, n1); });
 }
 
-// A dense weight that --weights-q8 may have quantized (quantize_q8.hpp).
+// A dense weight that --weights-q8 may have quantized (quantize_q8.hpp): x is quantized once,
+// then every thread's rows use the same int8 copy.
 void linear(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, const std::uint16_t* w,
             const Q8Matrix& q8, const std::uint16_t* b, float* y, std::size_t N) {
-  if (q8) return linear_q8(pool, x, T, K, q8, b, y, N);
-  linear(pool, x, T, K, w, b, y, N);
+  if (!q8) return linear(pool, x, T, K, w, b, y, N);
+  // Per thread, so that two models stepping on two threads keep apart.
+  thread_local std::vector<std::int8_t> xq;
+  thread_local std::vector<float> xd;
+  xq.resize(T * K);
+  xd.resize(T * K / kernels::kQ8Block);
+  // K is a multiple of the block, so no block spans two rows: the T rows quantize as one.
+  kernels::quantize_f32_q8(x, T * K, xq.data(), xd.data());
+  // Pointers, not the thread_local names: inside the lambda those would be each worker's own.
+  const std::int8_t* qs = xq.data();
+  const float* d = xd.data();
+  split_rows(pool, T * K * N, N, [&](std::size_t n0, std::size_t n1) {
+    kernels::matmul_q8_int8(qs, d, T, K, q8.qs, q8.d, b, y, N, n0, n1);
+  });
 }
 
 // The same for expert e of an MXFP4 weight stacked [E, N, K/32, 16].
@@ -49,10 +71,9 @@ void linear_expert(ThreadPool& pool, const float* x, std::size_t T, std::size_t 
   const std::uint8_t* blocks = w.blocks + e * N * g * 16;
   const std::uint8_t* scales = w.scales + e * N * g;
   const std::uint16_t* bias = w.bias + e * N;
-  if (T * K * N < kParallelMinWork) return kernels::matmul_mxfp4(x, T, K, blocks, scales, bias, y, N, 0, N);
-  pool.parallel_for(N, [&](std::size_t n0, std::size_t n1) {
+  split_rows(pool, T * K * N, N, [&](std::size_t n0, std::size_t n1) {
     kernels::matmul_mxfp4(x, T, K, blocks, scales, bias, y, N, n0, n1);
-  }, 8);
+  });
 }
 
 void trace_rows(const TraceFn* trace, const std::string& name, const float* data, std::size_t rows, std::size_t cols) {

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "engine/model.hpp"
+#include "engine/thread_pool.hpp"
 
-#include "kernels/cpu/matmul_q8.hpp"
 #include "kernels/cpu/q8.hpp"
 
 namespace ossa::engine {
@@ -71,25 +71,6 @@ Q8Store quantize_weights(const ModelConfig& c, ModelWeights& w, const WeightsQ8&
   if (groups.embedding) w.embedding_q8 = quantize(pool, w, store, w.embedding, V, H);
   if (groups.unembedding) w.unembedding_q8 = quantize(pool, w, store, w.unembedding, V, H);
   return store;
-}
-
-void linear_q8(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, const Q8Matrix& w,
-               const std::uint16_t* bias, float* y, std::size_t N) {
-  // One quantized copy of x for every thread (the step runs under the model's mutex, but
-  // thread_local keeps two models on two threads apart).
-  thread_local std::vector<std::int8_t> xq;
-  thread_local std::vector<float> xd;
-  const std::size_t B = K / kQ8Block;
-  xq.resize(T * K);
-  xd.resize(T * B);
-  for (std::size_t t = 0; t < T; ++t) kernels::quantize_f32_q8(x + t * K, K, &xq[t * K], &xd[t * B]);
-  const std::int8_t* q = xq.data();
-  const float* s = xd.data();
-  // As linear(): below ~64k multiply-adds the pool's wake-up costs more than it saves.
-  if (T * K * N < (1u << 16)) return kernels::matmul_q8_int8(q, s, T, K, w.qs, w.d, bias, y, N, 0, N);
-  pool.parallel_for(N, [&](std::size_t n0, std::size_t n1) {
-    kernels::matmul_q8_int8(q, s, T, K, w.qs, w.d, bias, y, N, n0, n1);
-  }, 8);
 }
 
 void embedding_row_q8(const Q8Matrix& table, std::size_t token, std::size_t H, float* x) {

@@ -3,14 +3,13 @@
 // tensors are quantized to Q8 (kernels/cpu/q8.hpp) into buffers the model owns, and the
 // mapped pages of each bf16 tensor are dropped as soon as it is done (madvise MADV_DONTNEED),
 // so the process never holds both copies of the whole model; the forward pass then uses
-// matmul_q8 for them (linear_q8).
+// matmul_q8 for them (forward.cpp).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "engine/config.hpp"
-#include "engine/thread_pool.hpp"
 #include "engine/weights.hpp"
 #include "engine/weights_q8.hpp"
 
@@ -28,10 +27,6 @@ struct Q8Store {
 // fields of `w`, clears the bf16 pointers it replaces and records the dropped ranges in
 // w.released. `threads` split the rows of each tensor.
 Q8Store quantize_weights(const ModelConfig& c, ModelWeights& w, const WeightsQ8& groups, unsigned threads);
-
-// y = x W^T + b with W in Q8: x is quantized once (T rows), then the pool splits N.
-void linear_q8(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, const Q8Matrix& w,
-               const std::uint16_t* bias, float* y, std::size_t N);
 
 // x = embedding row of a Q8 table (dequantized).
 void embedding_row_q8(const Q8Matrix& table, std::size_t token, std::size_t H, float* x);
