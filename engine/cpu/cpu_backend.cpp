@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "engine/forward.hpp"
 
@@ -27,6 +28,15 @@ class CpuBackend final : public Backend {
   void step(std::span<const StepSequence> batch, const TraceFn* trace) override { forward(m_, batch, trace); }
 
   std::uint64_t prefetch() override {
+    // Ranges of bf16 tensors that --weights-q8 replaced (their pages were dropped: reading
+    // them would map them back for nothing), by address, for a binary search per page.
+    auto released = m_.weights.released;
+    std::sort(released.begin(), released.end());
+    auto is_released = [&released](const std::uint8_t* p) {
+      auto it = std::upper_bound(released.begin(), released.end(), p,
+                                 [](const std::uint8_t* a, const auto& r) { return a < r.first; });
+      return it != released.begin() && p < std::prev(it)->first + std::prev(it)->second;
+    };
     std::uint64_t total = 0;
     for (const auto& f : ck_.files()) {
       const std::uint8_t* base = f.map_data();
@@ -36,25 +46,17 @@ class CpuBackend final : public Backend {
       m_.pool.parallel_for(pages, [&](std::size_t b, std::size_t e) {
         std::uint8_t acc = 0;
         for (std::size_t p = b; p < e; ++p) {
-          if (!released(base + p * page)) acc ^= static_cast<const volatile std::uint8_t*>(base)[p * page];
+          if (!is_released(base + p * page)) acc ^= static_cast<const volatile std::uint8_t*>(base)[p * page];
         }
         static_cast<void>(acc);
       });
       total += size;
     }
-    for (const auto& r : m_.weights.released) total -= std::min<std::uint64_t>(total, r.second);
+    for (const auto& r : released) total -= std::min<std::uint64_t>(total, r.second);
     return total;
   }
 
  private:
-  // Inside a bf16 tensor that --weights-q8 replaced (its pages were dropped: reading them
-  // would map them back for nothing).
-  bool released(const std::uint8_t* p) const {
-    for (const auto& r : m_.weights.released)
-      if (p >= r.first && p < r.first + r.second) return true;
-    return false;
-  }
-
   const Checkpoint& ck_;
   CpuModel m_;
 };
