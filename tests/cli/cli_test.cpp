@@ -329,9 +329,10 @@ TEST_F(EarlyChecks, FunctionWithoutAToolFileSaysSo) {
                      "no tool file defines it (looked in " + (root / "tools").string() + ")");
 }
 
-// Issue 19: the README's command table names every command the program has (and, above,
-// every command it names exists).
-TEST(Docs, TheReadmeListsEveryCommand) {
+namespace {
+// The README's command table: the fenced block under "## The command" (what follows its
+// opening fence, up to the closing one).
+void readme_command_table(std::string& table) {
   std::ifstream in(kSourceRoot / "README.md");
   std::string text((std::istreambuf_iterator<char>(in)), {});
   auto start = text.find("## The command");
@@ -339,7 +340,15 @@ TEST(Docs, TheReadmeListsEveryCommand) {
   auto fence = text.find("```", start);
   auto end = text.find("```", fence + 3);
   ASSERT_NE(end, std::string::npos);
-  const std::string table = text.substr(fence, end - fence);
+  table = text.substr(fence + 3, end - fence - 3);
+}
+}  // namespace
+
+// Issue 19: the README's command table names every command the program has (and, above,
+// every command it names exists).
+TEST(Docs, TheReadmeListsEveryCommand) {
+  std::string table;
+  ASSERT_NO_FATAL_FAILURE(readme_command_table(table));
   auto commands = listed_subcommands();
   ASSERT_GT(commands.size(), 5u);
   for (const auto& name : commands) {
@@ -387,19 +396,14 @@ std::set<std::string> options_of(std::vector<std::string> command) {
 // spelled as the command's --help spells them (`ossa a | b ...` lines: in one of those
 // commands), and every command's --help exits 0 (the program's own list, from `ossa --help`).
 TEST(Docs, TheReadmeCommandTableMatchesEveryHelp) {
-  std::ifstream in(kSourceRoot / "README.md");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  auto start = text.find("## The command");
-  ASSERT_NE(start, std::string::npos);
-  auto fence = text.find("```", start);
-  auto end = text.find("```", fence + 3);
-  ASSERT_NE(end, std::string::npos);
+  std::string table;
+  ASSERT_NO_FATAL_FAILURE(readme_command_table(table));
   std::map<std::string, std::set<std::string>> options;
   for (const auto& name : listed_subcommands()) options[name] = options_of({name});
   ASSERT_GT(options.size(), 5u);
 
   // Each entry: its first line `ossa a | b ...` and the indented lines that go on with it.
-  std::istringstream lines(text.substr(fence + 3, end - fence - 3));
+  std::istringstream lines(table);
   std::string line;
   std::vector<std::string> commands;
   const std::regex option_re(R"((^|[^A-Za-z0-9-])(--[a-z][a-z0-9-]*))");
