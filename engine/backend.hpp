@@ -42,6 +42,10 @@ class Backend {
   virtual void step(std::span<const StepSequence> batch, const TraceFn* trace) = 0;
   // Reads every weight page once, returns the bytes touched.
   virtual std::uint64_t prefetch() = 0;
+  // The KV budget when the user gave none: what this backend's own memory leaves for it (the
+  // CUDA backend: most of the device memory free after the weights); 0 = the engine's host
+  // default (default_kv_memory_bytes).
+  virtual std::uint64_t kv_budget_default() const { return 0; }
 };
 
 }  // namespace ossa::engine

@@ -8,6 +8,9 @@
 #include <thread>
 
 #include "engine/cpu/cpu_backend.hpp"
+#ifdef OSSA_HAVE_CUDA
+#include "engine/cuda/cuda_backend.hpp"
+#endif
 #include "engine/model_impl.hpp"
 #include "kernels/cpu/q8.hpp"
 
@@ -39,18 +42,56 @@ std::size_t capacity_for(std::uint64_t bytes, const KvGeometry& g) {
   }
   return static_cast<std::size_t>(n);
 }
+// The backend for `device`; `note` says which ran and, for auto, why.
+std::unique_ptr<Backend> make_backend(const Checkpoint& ck, const ModelConfig& c, const ModelWeights& w,
+                                      unsigned threads, const Device& device, [[maybe_unused]] std::uint64_t kv_bytes,
+                                      const WeightsQ8& q8, std::string& note) {
+  using Kind = Device::Kind;
+  if (device.kind == Kind::cuda) {
+#ifdef OSSA_HAVE_CUDA
+    if (q8.any()) throw DeviceError("--weights-q8 is a CPU format: drop it or use --device cpu");
+    auto b = make_cuda_backend(c, w, device.index, kv_bytes);
+    note = device_string(device);
+    return b;
+#else
+    throw DeviceError("--device " + device_string(device) +
+                      ": this ossa was built without CUDA (nvcc was not found when it was configured)");
+#endif
+  }
+  if (device.kind == Kind::cpu) {
+    note = "cpu";
+  } else if (!built_with_cuda()) {
+    note = "cpu (auto: this ossa was built without CUDA)";
+  } else if (q8.any()) {
+    note = "cpu (auto: --weights-q8 is a CPU format)";
+  } else {
+#ifdef OSSA_HAVE_CUDA
+    try {
+      auto b = make_cuda_backend(c, w, 0, kv_bytes);
+      note = "cuda:0 (auto)";
+      return b;
+    } catch (const DeviceError& e) {
+      note = std::string("cpu (auto: ") + e.what() + ")";
+    }
+#endif
+  }
+  return make_cpu_backend(ck, c, w, threads);
+}
 }  // namespace
 
-ModelImpl::ModelImpl(Checkpoint ck, unsigned n_threads, std::uint64_t kv_memory_bytes, const WeightsQ8& q8_groups)
+ModelImpl::ModelImpl(Checkpoint ck, unsigned n_threads, std::uint64_t kv_memory_bytes, const WeightsQ8& q8_groups,
+                     const Device& device)
     : checkpoint(std::move(ck)),
       config(checkpoint.config()),
       weights(bind_weights(checkpoint)),
       weights_q8(q8_groups),
       q8(quantize_weights(config, weights, weights_q8, n_threads)),
       threads(n_threads),
-      backend(make_cpu_backend(checkpoint, config, weights, n_threads)),
+      backend(make_backend(checkpoint, config, weights, n_threads, device, kv_memory_bytes, weights_q8, device_note)),
       kv(KvGeometry::of(config)),
-      kv_budget_bytes(kv_memory_bytes ? kv_memory_bytes : default_kv_memory_bytes()),
+      kv_budget_bytes(kv_memory_bytes         ? kv_memory_bytes
+                      : backend->kv_budget_default() ? backend->kv_budget_default()
+                                                     : default_kv_memory_bytes()),
       blocks(capacity_for(kv_budget_bytes, kv)),
       prefix(kv, blocks) {
   backend->reserve_blocks(blocks.capacity());
@@ -77,7 +118,8 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& dir, const
   const unsigned cores = usable_cores();
   unsigned threads = options.threads;
   if (threads == 0 || threads > cores) threads = cores;
-  auto impl = std::make_unique<ModelImpl>(Checkpoint::open(dir), threads, options.kv_memory_bytes, options.weights_q8);
+  auto impl = std::make_unique<ModelImpl>(Checkpoint::open(dir), threads, options.kv_memory_bytes, options.weights_q8,
+                                           options.device);
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 
@@ -87,6 +129,7 @@ const std::filesystem::path& Model::dir() const { return impl_->checkpoint.dir()
 unsigned Model::threads() const { return impl_->threads; }
 std::uint64_t Model::weight_bytes() const { return impl_->checkpoint.data_bytes(); }
 const char* Model::backend_name() const { return impl_->backend->name(); }
+const std::string& Model::device_note() const { return impl_->device_note; }
 const WeightsQ8& Model::weights_q8() const { return impl_->weights_q8; }
 std::uint64_t Model::q8_bytes() const { return impl_->q8.bytes; }
 

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "engine/config.hpp"
+#include "engine/device.hpp"
 #include "engine/weights_q8.hpp"
 
 namespace ossa::engine {
@@ -47,6 +48,8 @@ struct LoadOptions {
   std::uint64_t kv_memory_bytes = 0;
   // bf16 weights to quantize to 8 bits at load (weights_q8.hpp); none by default.
   WeightsQ8 weights_q8 = {};
+  // Where the model runs (device.hpp). The CLI's default is auto; the library's is the CPU.
+  Device device = {};
 };
 
 // The KV cache's blocks: how many the budget allows, how many are in use (by sequences or
@@ -96,6 +99,9 @@ class Model {
   // Drops every prefix-cache entry (their blocks return to the free list unless in use).
   void clear_prefix_cache() const;
   const char* backend_name() const;
+  // Which device runs the model and, when LoadOptions::device was auto, why: "cuda:0 (NVIDIA
+  // H100 80GB HBM3)", "cpu (auto: no CUDA device: ...)".
+  const std::string& device_note() const;
 
   ModelImpl& impl() const { return *impl_; }  // engine-internal (internally synchronised)
 

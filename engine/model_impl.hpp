@@ -18,7 +18,8 @@ namespace ossa::engine {
 
 class ModelImpl {
  public:
-  ModelImpl(Checkpoint ck, unsigned threads, std::uint64_t kv_memory_bytes, const WeightsQ8& weights_q8 = {});
+  ModelImpl(Checkpoint ck, unsigned threads, std::uint64_t kv_memory_bytes, const WeightsQ8& weights_q8 = {},
+            const Device& device = {});
   ~ModelImpl();
 
   Checkpoint checkpoint;
@@ -27,6 +28,7 @@ class ModelImpl {
   WeightsQ8 weights_q8;
   Q8Store q8;  // the --weights-q8 copies `weights` points into
   unsigned threads = 1;
+  std::string device_note;  // Model::device_note
   std::unique_ptr<Backend> backend;
   KvGeometry kv;
   std::uint64_t kv_budget_bytes = 0;

@@ -1,4 +1,4 @@
-// `ossa bench --model DIR [--prompt N] [--gen N] [--threads N] [--weights-q8 LIST]`: load
+// `ossa bench --model DIR [--prompt N] [--gen N] [--threads N] [--weights-q8 LIST] [--device D]`: load
 // time, prefill and decode speed, peak memory, and this machine's measured read bandwidth with
 // the decode bound it implies (weight bytes one decode step must read / bandwidth), so each run
 // states its own efficiency. With --weights-q8 it says which weights are 8-bit, the kernel path
@@ -40,6 +40,7 @@ struct Options {
   std::size_t gen = 64;
   unsigned threads = 0;
   std::string weights_q8;  // --weights-q8
+  std::string device;      // --device
   std::uint64_t seed = 7;
   std::string sessions;        // comma-separated counts
   std::size_t shared_prefix = 0;
@@ -197,6 +198,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
   cmd.add_option("--gen", opts->gen, "Tokens to decode (greedy), 0..1048576")->check(CLI::Range(0.0, 1048576.0));
   cmd.add_option("--threads", opts->threads, "Compute threads, 0..4096 (0 = the usable cores)")->check(CLI::Range(0.0, 4096.0));
   ossa::cli::add_weights_q8_option(cmd, opts->weights_q8);
+  ossa::cli::add_device_option(cmd, opts->device);
   cmd.add_option("--seed", opts->seed, "Seed for the prompt ids, 0..2^64-1")->check(CLI::NonNegativeNumber);
   cmd.add_option("--sessions", opts->sessions, "Also run S sequences at once, e.g. 1,2,4,8 (batched steps)");
   cmd.add_option("--shared-prefix", opts->shared_prefix, "Also measure the prefix cache: first N prompt tokens shared, 0..1048576")->check(CLI::Range(0.0, 1048576.0));
@@ -213,8 +215,9 @@ ossa::cli::Run setup(CLI::App& cmd) {
       throw ossa::cli::UsageError("--shared-prefix must be smaller than --prompt");
     }
     auto t0 = Clock::now();
+    const auto device = ossa::cli::device(opts->device);
     auto model = ossa::cli::load_model(ossa::cli::model_dir(opts->model), opts->threads, opts->kv_memory_mib << 20,
-                                       ossa::cli::weights_q8(opts->weights_q8));
+                                       ossa::cli::weights_q8(opts->weights_q8), device);
     const double load_s = seconds_since(t0);
     // Page the weights in before timing, so prefill measures compute, not the disk.
     t0 = Clock::now();
@@ -253,6 +256,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
     nlohmann::json out = {
         {"model", opts->model},
         {"threads", model->threads()},
+        {"device", model->device_note()},
         {"prompt_tokens", opts->prompt},
         {"gen_tokens", opts->gen},
         {"load_s", load_s},

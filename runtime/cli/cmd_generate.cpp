@@ -25,6 +25,7 @@ struct Options {
   std::vector<std::int32_t> stop;
   unsigned threads = 0;
   std::string weights_q8;  // --weights-q8
+  std::string device;      // --device
 };
 
 ossa::cli::Run setup(CLI::App& cmd) {
@@ -44,6 +45,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
   cmd.add_option("--stop", *stop_text, "Comma-separated stop token ids");
   cmd.add_option("--threads", opts->threads, "Compute threads, 0..4096 (0 = the usable cores)")->check(CLI::Range(0.0, 4096.0));
   ossa::cli::add_weights_q8_option(cmd, opts->weights_q8);
+  ossa::cli::add_device_option(cmd, opts->device);
   return [opts, stop_text] {
     const auto& tokenizer = ossa::harmony::Tokenizer::builtin();
     std::vector<std::int32_t> prompt;
@@ -54,8 +56,9 @@ ossa::cli::Run setup(CLI::App& cmd) {
     }
     if (prompt.empty()) throw ossa::cli::UsageError("give --tokens IDS or --prompt TEXT (not empty)");
     auto stop = ossa::cli::parse_token_ids(*stop_text, "--stop");
+    const auto device = ossa::cli::device(opts->device);
     auto model = ossa::cli::load_model(ossa::cli::model_dir(opts->model), opts->threads, 0,
-                                       ossa::cli::weights_q8(opts->weights_q8));
+                                       ossa::cli::weights_q8(opts->weights_q8), device);
     ossa::engine::Session session(model);
     session.append(prompt);
     ossa::engine::Sampler sampler(opts->sampling);

@@ -19,6 +19,7 @@ struct Options {
   bool all_positions = false;
   unsigned threads = 0;
   std::string weights_q8;  // --weights-q8
+  std::string device;      // --device
 };
 
 std::vector<std::int32_t> parse_tokens(const std::string& text) {
@@ -34,10 +35,12 @@ ossa::cli::Run setup(CLI::App& cmd) {
   cmd.add_flag("--all-positions", opts->all_positions, "Logits after every token, not only the last");
   cmd.add_option("--threads", opts->threads, "Compute threads, 0..4096 (0 = the usable cores)")->check(CLI::Range(0.0, 4096.0));
   ossa::cli::add_weights_q8_option(cmd, opts->weights_q8);
+  ossa::cli::add_device_option(cmd, opts->device);
   return [opts] {
     auto tokens = parse_tokens(opts->tokens);
+    const auto device = ossa::cli::device(opts->device);
     auto model = ossa::cli::load_model(ossa::cli::model_dir(opts->model), opts->threads, 0,
-                                       ossa::cli::weights_q8(opts->weights_q8));
+                                       ossa::cli::weights_q8(opts->weights_q8), device);
     ossa::engine::Session session(model);
     const auto V = static_cast<std::size_t>(model->config().vocab_size);
     nlohmann::json rows = nlohmann::json::array();

@@ -2,8 +2,9 @@
 // The checkpoint of a command that takes --model: the one given, else the default the agent
 // commands use ($OSSA_MODEL, then the demo model next to the binary; runtime/default_model.hpp).
 // Loading it for the engine commands (logits, generate, bench) says so when --threads asked for
-// more than the usable cores (the engine caps it). Those commands share --weights-q8 through
-// add_weights_q8_option (run, chat and serve take it with the other configuration flags).
+// more than the usable cores (the engine caps it), and which device runs it. Those commands share
+// --weights-q8 through add_weights_q8_option (run, chat and serve take it with the other
+// configuration flags) and --device through add_device_option.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -44,10 +45,29 @@ inline engine::WeightsQ8 weights_q8(const std::string& list) {
   }
 }
 
+// `--device auto|cpu|cuda[:N]` into `slot`; device(slot) checks it when the command runs.
+inline void add_device_option(CLI::App& cmd, std::string& slot) {
+  cmd.add_option("--device", slot,
+                 "Where the model runs: auto (CUDA when this ossa has it and a device with enough memory "
+                 "exists, else the CPU), cpu, cuda, cuda:N (default: auto)");
+}
+
+// The device of a --device value (empty: auto); a UsageError (exit 2) naming the valid forms.
+inline engine::Device device(const std::string& text) {
+  try {
+    return engine::parse_device(text.empty() ? "auto" : text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--device: ") + e.what());
+  }
+}
+
+// Loads the model; says on stderr which device runs it unless the CPU was asked for.
 inline std::shared_ptr<const engine::Model> load_model(const std::filesystem::path& dir, unsigned threads,
                                                        std::uint64_t kv_memory_bytes = 0,
-                                                       const engine::WeightsQ8& weights_q8 = {}) {
-  auto model = engine::Model::load(dir, {threads, kv_memory_bytes, weights_q8});
+                                                       const engine::WeightsQ8& weights_q8 = {},
+                                                       const engine::Device& device = {}) {
+  auto model = engine::Model::load(dir, {threads, kv_memory_bytes, weights_q8, device});
+  if (device.kind != engine::Device::Kind::cpu) log::info("device: ", model->device_note());
   if (threads > model->threads())
     log::warn("--threads ", threads, " is more than the ", model->threads(),
               " usable cores; using ", model->threads());

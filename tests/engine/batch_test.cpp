@@ -32,7 +32,7 @@ void run_all(Scheduler& s) {
 
 class BatchedGolden : public ::testing::TestWithParam<const char*> {
  protected:
-  std::shared_ptr<const Model> model() { return Model::load(test::golden_dir(GetParam()), {2}); }
+  std::shared_ptr<const Model> model() { return Model::load(test::golden_dir(GetParam()), test::load_options(2)); }
 };
 }  // namespace
 

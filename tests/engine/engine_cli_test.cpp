@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -24,7 +25,7 @@ TEST(EngineCli, LogitsAllPositionsMatchGolden) {
   auto tokens = g.i32("seq2.tokens");
   auto want = g.f32("seq2.logits.fp32");
   auto r = run_ossa({"logits", "--model", ossa::test::golden_dir("tiny-a-hf").string(), "--tokens",
-                     join(tokens), "--all-positions", "--threads", "1"});
+                     join(tokens), "--all-positions", "--threads", "1", "--device", ossa::test::test_device()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["logits"].size(), tokens.size());
@@ -40,7 +41,7 @@ TEST(EngineCli, LogitsAllPositionsMatchGolden) {
 TEST(EngineCli, GenerateGreedyMatchesGolden) {
   auto g = ossa::test::Golden::load();
   auto r = run_ossa({"generate", "--model", ossa::test::golden_dir("tiny-a").string(), "--tokens",
-                     join(g.greedy_prompt), "-n", "8"});
+                     join(g.greedy_prompt), "-n", "8", "--device", ossa::test::test_device()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["tokens"].get<std::vector<std::int32_t>>(), g.greedy_fp32);
@@ -50,6 +51,39 @@ TEST(EngineCli, GenerateGreedyMatchesGolden) {
   auto a = run_ossa(args), b = run_ossa(args);
   EXPECT_EQ(a.exit_code, 0);
   EXPECT_EQ(a.out, b.out);
+}
+
+// --device (engine/device.hpp) on the engine commands: auto says on stderr which device it chose
+// and why; cuda without a usable device (or in a build without CUDA) is one clear line, exit 1;
+// a value that is no device is a usage error before anything loads.
+TEST(EngineCli, DeviceOptionSaysWhichAndFailsClearly) {
+  const auto model = ossa::test::golden_dir("tiny-a").string();
+  for (std::vector<std::string> u_args : {std::vector<std::string>{"logits", "--tokens", "1"},
+                                          std::vector<std::string>{"generate", "--tokens", "1"},
+                                          std::vector<std::string>{"bench"}}) {
+    const std::string cmd = u_args[0];
+    u_args.insert(u_args.end(), {"--model", "/no-such-model", "--device", "gpu"});
+    auto u = run_ossa(u_args);
+    EXPECT_EQ(u.exit_code, 2) << u.err;
+    EXPECT_NE(u.err.find("--device: unknown device \"gpu\"; expected auto, cpu, cuda or cuda:N"), std::string::npos)
+        << cmd << ": " << u.err;
+  }
+  auto a = run_ossa({"logits", "--model", model, "--tokens", "1,2", "--device", "auto"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_NE(a.err.find("device: "), std::string::npos) << a.err;
+  if (a.err.find("device: cuda") != std::string::npos) GTEST_SKIP() << "a CUDA device is present: " << a.err;
+  EXPECT_NE(a.err.find("device: cpu (auto: "), std::string::npos) << a.err;
+  auto c = run_ossa({"logits", "--model", model, "--tokens", "1,2", "--device", "cuda"});
+  EXPECT_EQ(c.exit_code, 1) << c.err;
+  EXPECT_TRUE(c.err.find("this ossa was built without CUDA") != std::string::npos ||
+              c.err.find("no CUDA device") != std::string::npos)
+      << c.err;
+  EXPECT_EQ(std::count(c.err.begin(), c.err.end(), '\n'), 1) << c.err;
+  EXPECT_TRUE(c.out.empty()) << c.out;
+  // The CPU, asked for, says nothing about devices.
+  auto p = run_ossa({"logits", "--model", model, "--tokens", "1,2", "--device", "cpu"});
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_EQ(p.err.find("device:"), std::string::npos) << p.err;
 }
 
 // --weights-q8 on the engine commands: logits move by the 8-bit error (bounded in

@@ -3,17 +3,34 @@
 // read with the engine's own reader; golden.json gives the greedy continuation.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "engine/model.hpp"
 #include "engine/safetensors.hpp"
 
 namespace ossa::test {
 
 inline std::filesystem::path golden_dir(const char* name) {
   return std::filesystem::path(OSSA_TEST_DATA_DIR) / "golden" / name;
+}
+
+// The device the golden, batched and scheduler suites load their models on:
+// $OSSA_TEST_DEVICE (auto, cpu, cuda, cuda:N; scripts/gpu_check.sh sets cuda), else the CPU.
+inline std::string test_device() {
+  const char* e = std::getenv("OSSA_TEST_DEVICE");
+  return e && *e ? e : "cpu";
+}
+
+inline engine::LoadOptions load_options(unsigned threads, std::uint64_t kv_memory_bytes = 0) {
+  engine::LoadOptions o;
+  o.threads = threads;
+  o.kv_memory_bytes = kv_memory_bytes;
+  o.device = engine::parse_device(test_device());
+  return o;
 }
 
 // A reproducible token sequence (LCG) within the tiny checkpoints' vocabulary, for the engine

@@ -28,9 +28,7 @@ namespace {
 class GoldenLayouts : public ::testing::TestWithParam<const char*> {
  protected:
   std::shared_ptr<const Model> model() {
-    engine::LoadOptions opt;
-    opt.threads = 2;
-    return Model::load(test::golden_dir(GetParam()), opt);
+    return Model::load(test::golden_dir(GetParam()), test::load_options(2));
   }
 };
 }  // namespace
@@ -81,9 +79,7 @@ TEST_P(GoldenLayouts, GreedyContinuationIsIdentical) {
 INSTANTIATE_TEST_SUITE_P(TinyA, GoldenLayouts, ::testing::Values("tiny-a", "tiny-a-hf"));
 
 TEST(Golden, EveryIntermediateOfSequence0MatchesReference) {
-  engine::LoadOptions opt;
-  opt.threads = 1;
-  auto m = Model::load(test::golden_dir("tiny-a"), opt);
+  auto m = Model::load(test::golden_dir("tiny-a"), test::load_options(1));
   auto tokens = golden().i32("seq0.tokens");
   std::map<std::string, std::vector<float>> got;
   engine::TraceFn trace = [&](const std::string& name, const float* data, std::size_t rows, std::size_t cols) {

@@ -19,10 +19,7 @@ namespace {
 constexpr std::uint64_t kBlock = 4096;
 
 std::shared_ptr<const Model> tiny(std::uint64_t kv_bytes = 0) {
-  LoadOptions o;
-  o.threads = 2;
-  o.kv_memory_bytes = kv_bytes;
-  return Model::load(ossa::test::golden_dir("tiny-a"), o);
+  return Model::load(ossa::test::golden_dir("tiny-a"), ossa::test::load_options(2, kv_bytes));
 }
 
 using ossa::test::pseudo_tokens;

@@ -16,7 +16,7 @@ using namespace ossa::engine;
 
 namespace {
 std::shared_ptr<const Model> tiny() {
-  static auto m = Model::load(ossa::test::golden_dir("tiny-a"), {2});
+  static auto m = Model::load(ossa::test::golden_dir("tiny-a"), ossa::test::load_options(2));
   return m;
 }
 
