@@ -11,6 +11,7 @@
 #include "kernels/cpu/attention.hpp"
 #include "kernels/cpu/bf16.hpp"
 #include "kernels/cpu/matmul.hpp"
+#include "kernels/cpu/matmul_mxfp4_q8.hpp"
 #include "kernels/cpu/matmul_q8.hpp"
 #include "kernels/cpu/q8.hpp"
 #include "kernels/cpu/residual.hpp"
@@ -71,6 +72,15 @@ void linear_expert(ThreadPool& pool, const float* x, std::size_t T, std::size_t 
   const std::uint8_t* blocks = w.blocks + e * N * g * 16;
   const std::uint8_t* scales = w.scales + e * N * g;
   const std::uint16_t* bias = w.bias + e * N;
+  if (w.int8_activations) {
+    // Quantized once, read by every thread's rows. Per thread, as linear's Q8 rows above.
+    thread_local kernels::Mxfp4Q8Panel panel;
+    kernels::prepare_mxfp4_q8(x, T, K, panel);
+    const kernels::Mxfp4Q8Panel& p = panel;
+    return split_rows(pool, T * K * N, N, [&](std::size_t n0, std::size_t n1) {
+      kernels::matmul_mxfp4_q8(p, blocks, scales, bias, y, N, n0, n1);
+    });
+  }
   split_rows(pool, T * K * N, N, [&](std::size_t n0, std::size_t n1) {
     kernels::matmul_mxfp4(x, T, K, blocks, scales, bias, y, N, n0, n1);
   });
