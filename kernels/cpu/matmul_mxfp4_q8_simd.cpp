@@ -19,7 +19,6 @@
 
 namespace ossa::kernels::OSSA_SIMD_NS {
 namespace {
-constexpr std::size_t kUnit = kMxfp4Q8QuadBytes;
 constexpr std::size_t kQuadGroups = kMxfp4Q8Quad / kMxfp4Group;
 
 // 2 v + 12 for each code (bit 3 the sign, bits 0-2 the magnitude 0, .5, 1, 1.5, 2, 3, 4, 6).
@@ -63,21 +62,34 @@ Quad load_quad(const std::uint8_t* b, const std::uint8_t* s, std::size_t n) {
   return q;
 }
 
-// The exact 2 sum v x of each lane, from the panel unit p.
-__m512i dot_quad(const Quad& q, const std::uint8_t* p) {
-  const __m512i even = _mm512_load_si512(p), odd = _mm512_load_si512(p + 64);
-  const __m512i corr = _mm512_load_si512(p + 128);
+// One level's sum of (2 v + 12) x per lane, added to a.
+__m512i dot_level(__m512i a, const Quad& q, const std::uint8_t* level) {
+  const __m512i even = _mm512_load_si512(level), odd = _mm512_load_si512(level + 64);
 #if defined(OSSA_Q8_VNNI)
-  return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(corr, q.lo, even), q.hi, odd);
+  return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(a, q.lo, even), q.hi, odd);
 #else
   // Each int16 pair sum is at most 2 * 24 * 127, two of them still fit.
   const __m512i pairs = _mm512_add_epi16(_mm512_maddubs_epi16(q.lo, even), _mm512_maddubs_epi16(q.hi, odd));
-  return _mm512_add_epi32(corr, _mm512_madd_epi16(pairs, _mm512_set1_epi16(1)));
+  return _mm512_add_epi32(a, _mm512_madd_epi16(pairs, _mm512_set1_epi16(1)));
 #endif
 }
 
+// The exact 2 sum v x of each lane, from the panel unit p: the levels combined as
+// (l1 2^7 + l2) 2^7 + l3, then the correction.
+template <std::size_t Lv>
+__m512i dot_quad(const Quad& q, const std::uint8_t* p) {
+  const __m512i corr = _mm512_load_si512(p + 128 * Lv);
+  if constexpr (Lv == 1) {
+    return dot_level(corr, q, p);
+  } else {
+    __m512i a = dot_level(_mm512_setzero_si512(), q, p);
+    for (std::size_t l = 1; l < Lv; ++l) a = dot_level(_mm512_slli_epi32(a, 7), q, p + 128 * l);
+    return _mm512_add_epi32(a, corr);
+  }
+}
+
 // NB weight rows from n against TB tokens.
-template <std::size_t TB, std::size_t NB>
+template <std::size_t Lv, std::size_t TB, std::size_t NB>
 void tile(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, const std::uint8_t* scales,
           const std::uint16_t* bias, float* y, std::size_t ldy, std::size_t n) {
   const std::size_t groups = x.K / kMxfp4Group;
@@ -91,10 +103,11 @@ void tile(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, con
       w[r] = load_quad(blocks + ((n + r) * groups + qi * kQuadGroups) * kMxfp4GroupBytes,
                        scales + (n + r) * groups + qi * kQuadGroups, ng);
     for (std::size_t t = 0; t < TB; ++t) {
-      const std::uint8_t* p = x.row(t0 + t) + qi * kUnit;
-      const __m512 half_d = _mm512_load_ps(reinterpret_cast<const float*>(p + 192));
+      const std::uint8_t* p = x.row(t0 + t) + qi * x.unit;
+      const __m512 half_d = _mm512_load_ps(reinterpret_cast<const float*>(p + 128 * Lv + 64));
       for (std::size_t r = 0; r < NB; ++r)
-        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot_quad(w[r], p)), _mm512_scalef_ps(half_d, w[r].pow2), acc[r][t]);
+        acc[r][t] =
+            _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot_quad<Lv>(w[r], p)), _mm512_scalef_ps(half_d, w[r].pow2), acc[r][t]);
     }
   }
   for (std::size_t r = 0; r < NB; ++r) {
@@ -139,15 +152,22 @@ Half load_half(const std::uint8_t* b, const std::uint8_t* s, std::size_t n) {
   return h;
 }
 
-__m256i dot_half(const Half& h, const std::uint8_t* p, std::size_t half) {
-  const __m256i even = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 32 * half));
-  const __m256i odd = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 + 32 * half));
-  const __m256i corr = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 128 + 32 * half));
+__m256i dot_level(const Half& h, const std::uint8_t* level, std::size_t half) {
+  const __m256i even = _mm256_load_si256(reinterpret_cast<const __m256i*>(level + 32 * half));
+  const __m256i odd = _mm256_load_si256(reinterpret_cast<const __m256i*>(level + 64 + 32 * half));
   const __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(h.lo, even), _mm256_maddubs_epi16(h.hi, odd));
-  return _mm256_add_epi32(corr, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+  return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
 }
 
-template <std::size_t TB, std::size_t NB>
+// As the AVX-512 dot_quad, for one half.
+template <std::size_t Lv>
+__m256i dot_half(const Half& h, const std::uint8_t* p, std::size_t half) {
+  __m256i a = dot_level(h, p, half);
+  for (std::size_t l = 1; l < Lv; ++l) a = _mm256_add_epi32(_mm256_slli_epi32(a, 7), dot_level(h, p + 128 * l, half));
+  return _mm256_add_epi32(a, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 128 * Lv + 32 * half)));
+}
+
+template <std::size_t Lv, std::size_t TB, std::size_t NB>
 void tile(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, const std::uint8_t* scales,
           const std::uint16_t* bias, float* y, std::size_t ldy, std::size_t n) {
   const std::size_t groups = x.K / kMxfp4Group;
@@ -164,11 +184,11 @@ void tile(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, con
         w[r] = load_half(blocks + g * kMxfp4GroupBytes, scales + g, nh);
       }
       for (std::size_t t = 0; t < TB; ++t) {
-        const std::uint8_t* p = x.row(t0 + t) + qi * kUnit;
-        const __m256 half_d = _mm256_load_ps(reinterpret_cast<const float*>(p + 192 + 32 * half));
+        const std::uint8_t* p = x.row(t0 + t) + qi * x.unit;
+        const __m256 half_d = _mm256_load_ps(reinterpret_cast<const float*>(p + 128 * Lv + 64 + 32 * half));
         for (std::size_t r = 0; r < NB; ++r)
-          acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_half(w[r], p, half)), _mm256_mul_ps(half_d, w[r].pow2),
-                                      acc[r][t]);
+          acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_half<Lv>(w[r], p, half)),
+                                      _mm256_mul_ps(half_d, w[r].pow2), acc[r][t]);
       }
     }
   }
@@ -181,33 +201,40 @@ void tile(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, con
 constexpr std::size_t rows_for(std::size_t TB) { return TB == 1 ? 2 : 1; }
 #endif
 
-template <std::size_t TB>
+template <std::size_t Lv, std::size_t TB>
 void rows(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, const std::uint8_t* scales,
           const std::uint16_t* bias, float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
   constexpr std::size_t NB = rows_for(TB);
   std::size_t n = n0;
-  for (; n + NB <= n1; n += NB) tile<TB, NB>(x, t0, blocks, scales, bias, y, ldy, n);
+  for (; n + NB <= n1; n += NB) tile<Lv, TB, NB>(x, t0, blocks, scales, bias, y, ldy, n);
   if constexpr (NB > 1) {
-    for (; n < n1; ++n) tile<TB, 1>(x, t0, blocks, scales, bias, y, ldy, n);
+    for (; n < n1; ++n) tile<Lv, TB, 1>(x, t0, blocks, scales, bias, y, ldy, n);
   }
 }
 
-template <std::size_t TB>
+template <std::size_t Lv, std::size_t TB>
 void block(std::size_t tb, const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks,
            const std::uint8_t* scales, const std::uint16_t* bias, float* y, std::size_t ldy, std::size_t n0,
            std::size_t n1) {
   if constexpr (TB > 1) {
-    if (tb < TB) return block<TB - 1>(tb, x, t0, blocks, scales, bias, y, ldy, n0, n1);
+    if (tb < TB) return block<Lv, TB - 1>(tb, x, t0, blocks, scales, bias, y, ldy, n0, n1);
   }
-  rows<TB>(x, t0, blocks, scales, bias, y, ldy, n0, n1);
+  rows<Lv, TB>(x, t0, blocks, scales, bias, y, ldy, n0, n1);
+}
+
+template <std::size_t Lv>
+void impl_levels(const Mxfp4Q8Panel& x, const std::uint8_t* blocks, const std::uint8_t* scales,
+                 const std::uint16_t* bias, float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
+  for (std::size_t t0 = 0; t0 < x.T; t0 += kMaxTokens) {
+    const std::size_t tb = x.T - t0 < kMaxTokens ? x.T - t0 : kMaxTokens;
+    block<Lv, kMaxTokens>(tb, x, t0, blocks, scales, bias, y + t0 * ldy, ldy, n0, n1);
+  }
 }
 
 void impl(const Mxfp4Q8Panel& x, const std::uint8_t* blocks, const std::uint8_t* scales, const std::uint16_t* bias,
           float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
-  for (std::size_t t0 = 0; t0 < x.T; t0 += kMaxTokens) {
-    const std::size_t tb = x.T - t0 < kMaxTokens ? x.T - t0 : kMaxTokens;
-    block<kMaxTokens>(tb, x, t0, blocks, scales, bias, y + t0 * ldy, ldy, n0, n1);
-  }
+  if (x.levels == 3) return impl_levels<3>(x, blocks, scales, bias, y, ldy, n0, n1);
+  impl_levels<1>(x, blocks, scales, bias, y, ldy, n0, n1);
 }
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <vector>
 
@@ -46,7 +47,7 @@ struct Case {
   Mxfp4Q8Panel panel;
 };
 
-Case make_case(std::size_t T, std::size_t K, std::size_t N, std::mt19937& rng) {
+Case make_case(std::size_t T, std::size_t K, std::size_t N, std::mt19937& rng, std::size_t levels = 1) {
   Case c{T, K, N, {}, {}, {}, {}, {}};
   std::normal_distribution<float> d(0.0f, 1.0f);
   c.x.resize(T * K);
@@ -57,7 +58,7 @@ Case make_case(std::size_t T, std::size_t K, std::size_t N, std::mt19937& rng) {
   for (auto& s : c.scales) s = static_cast<std::uint8_t>(118 + rng() % 12);
   c.bias.resize(N);
   for (auto& b : c.bias) b = f32_to_bf16(d(rng));
-  prepare_mxfp4_q8(c.x.data(), T, K, c.panel);
+  prepare_mxfp4_q8(c.x.data(), T, K, levels, c.panel);
   return c;
 }
 
@@ -113,11 +114,45 @@ TEST(Mxfp4Q8, RoundingTheActivationsStaysWithinTheirQuantizationError) {
   }
 }
 
+TEST(Mxfp4Q8, ThreeLevelsGiveTheFp32ProductToAboutFp32Precision) {
+  // What three levels leave of an activation is at most (block max / 127) / 2^15 per value;
+  // the rest is fp32 rounding (the reference's own, bounded by 2^-20 of sum |w x|).
+  std::mt19937 rng(15);
+  for (std::size_t K : {32u, 160u, 2880u}) {
+    Case c = make_case(3, K, 17, rng, 3);
+    std::vector<float> want(c.T * c.N), got(c.T * c.N), wrow(K);
+    scalar::matmul_mxfp4(c.x.data(), c.T, K, c.blocks.data(), c.scales.data(), c.bias.data(), want.data(), c.N, 0,
+                         c.N);
+    scalar::matmul_mxfp4_q8(c.panel, c.blocks.data(), c.scales.data(), c.bias.data(), got.data(), c.N, 0, c.N);
+    double worst = 0;
+    for (std::size_t n = 0; n < c.N; ++n) {
+      mxfp4_decode_row(&c.blocks[n * K / 2], &c.scales[n * K / 32], K, wrow.data());
+      for (std::size_t t = 0; t < c.T; ++t) {
+        double bound = 0, mag = 0;
+        for (std::size_t g = 0; g < K / 32; ++g) {
+          double mx = 0, wsum = 0;
+          for (std::size_t k = g * 32; k < g * 32 + 32; ++k) {
+            mx = std::fmax(mx, std::fabs(c.x[t * K + k]));
+            wsum += std::fabs(wrow[k]);
+            mag += std::fabs(static_cast<double>(wrow[k]) * c.x[t * K + k]);
+          }
+          bound += mx / 127.0 / 32768.0 * wsum;
+        }
+        const double err = std::fabs(got[t * c.N + n] - want[t * c.N + n]);
+        worst = std::fmax(worst, err / (mag + 1e-30));
+        EXPECT_LE(err, bound + mag * 0x1p-20) << "K=" << K << " n=" << n << " t=" << t;
+      }
+    }
+    std::printf("K=%zu: worst |error| / sum |w x| = %.2e\n", K, worst);
+  }
+}
+
 TEST(Mxfp4Q8, SimdMatchesScalar) {
   std::mt19937 rng(12);
+  for (std::size_t levels : {1u, 3u})
   for (std::size_t K : {32u, 64u, 96u, 128u, 160u, 544u, 2880u}) {
     for (std::size_t T : {1u, 2u, 3u, 4u, 5u, 9u}) {
-      Case c = make_case(T, K, 29, rng);
+      Case c = make_case(T, K, 29, rng, levels);
       std::vector<float> want(T * c.N);
       scalar::matmul_mxfp4_q8(c.panel, c.blocks.data(), c.scales.data(), c.bias.data(), want.data(), c.N, 0, c.N);
       const float tol = 1e-5f * scale_of(want) * std::sqrt(static_cast<float>(K));
@@ -126,7 +161,7 @@ TEST(Mxfp4Q8, SimdMatchesScalar) {
         v.fn(c.panel, c.blocks.data(), c.scales.data(), c.bias.data(), got.data(), c.N, 0, 11);
         v.fn(c.panel, c.blocks.data(), c.scales.data(), c.bias.data(), got.data(), c.N, 11, c.N);
         for (std::size_t i = 0; i < want.size(); ++i)
-          ASSERT_NEAR(got[i], want[i], tol) << v.name << " K=" << K << " T=" << T << " i=" << i;
+          ASSERT_NEAR(got[i], want[i], tol) << v.name << " levels=" << levels << " K=" << K << " T=" << T << " i=" << i;
       }
     }
   }
@@ -135,17 +170,19 @@ TEST(Mxfp4Q8, SimdMatchesScalar) {
 TEST(Mxfp4Q8, ARowsResultDoesNotDependOnTheOtherTokensOfTheStep) {
   // Batched steps must give each sequence its solo result bit for bit.
   std::mt19937 rng(14);
-  Case c = make_case(7, 2880, 9, rng);
+  for (std::size_t levels : {1u, 3u}) {
+  Case c = make_case(7, 2880, 9, rng, levels);
   for (const auto& v : simd_variants()) {
     std::vector<float> all(c.T * c.N);
     v.fn(c.panel, c.blocks.data(), c.scales.data(), nullptr, all.data(), c.N, 0, c.N);
     for (std::size_t t = 0; t < c.T; ++t) {
       Mxfp4Q8Panel one;
-      prepare_mxfp4_q8(&c.x[t * c.K], 1, c.K, one);
+      prepare_mxfp4_q8(&c.x[t * c.K], 1, c.K, levels, one);
       std::vector<float> solo(c.N);
       v.fn(one, c.blocks.data(), c.scales.data(), nullptr, solo.data(), c.N, 0, c.N);
       for (std::size_t n = 0; n < c.N; ++n) ASSERT_EQ(solo[n], all[t * c.N + n]) << v.name << " t=" << t;
     }
+  }
   }
 }
 
@@ -158,8 +195,9 @@ TEST(Mxfp4Q8, EveryCodeAndTheScaleEdgesDecodeAsTheReference) {
     for (std::size_t j = 0; j < 16; ++j) blocks[n * 16 + j] = static_cast<std::uint8_t>(j | ((15 - j) << 4));
   std::vector<float> x(K);
   for (std::size_t k = 0; k < K; ++k) x[k] = k % 3 == 0 ? -31.75f : 31.75f;  // d = 0.25, q = +-127
+  for (std::size_t levels : {1u, 3u}) {
   Mxfp4Q8Panel p;
-  prepare_mxfp4_q8(x.data(), 1, K, p);
+  prepare_mxfp4_q8(x.data(), 1, K, levels, p);
   std::vector<float> want(N);
   scalar::matmul_mxfp4_q8(p, blocks.data(), scales.data(), nullptr, want.data(), N, 0, N);
   for (std::size_t n = 0; n < N; ++n) {
@@ -172,8 +210,9 @@ TEST(Mxfp4Q8, EveryCodeAndTheScaleEdgesDecodeAsTheReference) {
     for (const auto& v : simd_variants()) {
       std::vector<float> row(N);
       v.fn(p, blocks.data(), scales.data(), nullptr, row.data(), N, n, n + 1);
-      EXPECT_FLOAT_EQ(row[n], want[n]) << v.name << " scale " << int(scales[n]);
+      EXPECT_FLOAT_EQ(row[n], want[n]) << v.name << " levels " << levels << " scale " << int(scales[n]);
     }
+  }
   }
 }
 
