@@ -1,6 +1,6 @@
 // The forward pass as a sequence of kernel calls, following OpenAI's reference
 // (gpt_oss/torch/model.py) with fp32 activations and the weights as stored (bf16 dense, MXFP4
-// experts decoded inside the kernels). A step runs many sequences at once: their rows are
+// experts multiplied as 4-bit integer codes inside the kernels). A step runs many sequences at once: their rows are
 // stacked, so every dense weight and every expert is read once per step.
 #include "engine/forward.hpp"
 
@@ -11,6 +11,7 @@
 #include "kernels/cpu/attention.hpp"
 #include "kernels/cpu/bf16.hpp"
 #include "kernels/cpu/matmul.hpp"
+#include "kernels/cpu/matmul_mxfp4_q8.hpp"
 #include "kernels/cpu/matmul_q8.hpp"
 #include "kernels/cpu/q8.hpp"
 #include "kernels/cpu/residual.hpp"
@@ -71,8 +72,14 @@ void linear_expert(ThreadPool& pool, const float* x, std::size_t T, std::size_t 
   const std::uint8_t* blocks = w.blocks + e * N * g * 16;
   const std::uint8_t* scales = w.scales + e * N * g;
   const std::uint16_t* bias = w.bias + e * N;
+  // Integer dot products against the 4-bit codes (kernels/cpu/matmul_mxfp4_q8.hpp): x held
+  // at three int8 levels (fp32's precision) by default, one with --weights-q8 experts.
+  // Quantized once, read by every thread's rows; per thread, as linear's Q8 rows above.
+  thread_local kernels::Mxfp4Q8Panel panel;
+  kernels::prepare_mxfp4_q8(x, T, K, w.int8_activations ? 1 : 3, panel);
+  const kernels::Mxfp4Q8Panel& p = panel;
   split_rows(pool, T * K * N, N, [&](std::size_t n0, std::size_t n1) {
-    kernels::matmul_mxfp4(x, T, K, blocks, scales, bias, y, N, n0, n1);
+    kernels::matmul_mxfp4_q8(p, blocks, scales, bias, y, N, n0, n1);
   });
 }
 

@@ -68,6 +68,9 @@ Q8Store quantize_weights(const ModelConfig& c, ModelWeights& w, const WeightsQ8&
       l.out_q8 = quantize(pool, w, store, l.out_w, H, Q);
     }
   }
+  if (groups.experts) {
+    for (auto& l : w.layers) l.mlp1.int8_activations = l.mlp2.int8_activations = true;
+  }
   if (groups.embedding) w.embedding_q8 = quantize(pool, w, store, w.embedding, V, H);
   if (groups.unembedding) w.unembedding_q8 = quantize(pool, w, store, w.unembedding, V, H);
   return store;

@@ -15,6 +15,7 @@ struct Mxfp4Weight {
   const std::uint8_t* blocks = nullptr;  // [E, rows, K/32, 16]
   const std::uint8_t* scales = nullptr;  // [E, rows, K/32]
   const std::uint16_t* bias = nullptr;   // [E, rows] bf16
+  bool int8_activations = false;         // --weights-q8 experts (weights_q8.hpp)
 };
 
 // A weight in Q8 (kernels/cpu/q8.hpp), quantized at load by --weights-q8 (quantize_q8.hpp):

@@ -12,6 +12,7 @@ std::string WeightsQ8::names() const {
   add(attention, "attention");
   add(embedding, "embedding");
   add(unembedding, "unembedding");
+  add(experts, "experts");
   return s.empty() ? "none" : s;
 }
 
@@ -24,8 +25,10 @@ WeightsQ8 parse_weights_q8(const std::vector<std::string>& names) {
       q.embedding = true;
     } else if (n == "unembedding") {
       q.unembedding = true;
+    } else if (n == "experts") {
+      q.experts = true;
     } else if (n == "all") {
-      q.attention = q.embedding = q.unembedding = true;
+      q.attention = q.embedding = q.unembedding = q.experts = true;
     } else {
       throw std::invalid_argument("unknown weight group \"" + n + "\"; expected a comma list of " +
                                   kWeightsQ8Names);

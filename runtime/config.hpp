@@ -40,7 +40,7 @@ struct Config {
   std::string model;                 // checkpoint folder; empty = none configured
   int threads = 0;                   // engine threads; 0 = all cores
   // bf16 weight groups the engine quantizes to 8 bits at load (attention, embedding,
-  // unembedding, all; engine/weights_q8.hpp); empty = none, the weights as shipped.
+  // unembedding, experts, all; engine/weights_q8.hpp); empty = none, the weights as shipped.
   std::vector<std::string> weights_q8;
   std::string reasoning = "medium";  // low | medium | high
   std::string instructions;          // developer-message instructions

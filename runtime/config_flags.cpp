@@ -31,8 +31,9 @@ void ConfigFlags::add_to(CLI::App& cmd) {
   opt(cmd, "--threads", overrides.threads, "Engine threads, 0..4096 (0 = all cores)");
   cmd.add_option_function<std::string>(
       "--weights-q8", [this](const std::string& v) { overrides.weights_q8 = split_list(v); },
-      "Quantize these bf16 weights to 8 bits at load, comma-separated: attention, embedding, "
-      "unembedding, all (default: none; see engine/README.md for the error it adds)");
+      "Run these products in 8 bits, comma-separated: attention, embedding, unembedding (bf16 "
+      "weights quantized at load), experts (int8 activations against the MXFP4 weights), all "
+      "(default: none; see engine/README.md for the error it adds)");
   opt(cmd, "--reasoning", overrides.reasoning, "Reasoning effort: low|medium|high");
   opt(cmd, "--instructions", overrides.instructions, "Developer instructions for the model");
   opt(cmd, "--date", overrides.date, "Conversation start date, YYYY-MM-DD (default: today, UTC)");

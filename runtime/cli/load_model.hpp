@@ -32,8 +32,9 @@ inline std::string model_dir(const std::string& given) {
 // `--weights-q8 LIST` into `slot`; weights_q8(slot) checks it when the command runs.
 inline void add_weights_q8_option(CLI::App& cmd, std::string& slot) {
   cmd.add_option("--weights-q8", slot,
-                 "Quantize these bf16 weights to 8 bits at load, comma-separated: attention, embedding, "
-                 "unembedding, all (default: none)");
+                 "Run these products in 8 bits, comma-separated: attention, embedding, unembedding (bf16 "
+                 "weights quantized at load), experts (int8 activations against the MXFP4 weights), all "
+                 "(default: none)");
 }
 
 // The groups of a --weights-q8 value; a UsageError (exit 2) naming the valid ones.

@@ -263,7 +263,7 @@ TEST_F(EarlyChecks, BadDateIsAUsageError) {
 // --weights-q8 / weights_q8 (engine/weights_q8.hpp): a group name that does not exist is a usage
 // error naming the valid ones, from every command that loads a model, before the model.
 TEST_F(EarlyChecks, UnknownWeightsQ8GroupIsAUsageError) {
-  const std::string want = "unknown weight group \"mlp\"; expected a comma list of attention, embedding, unembedding, all";
+  const std::string want = "unknown weight group \"mlp\"; expected a comma list of attention, embedding, unembedding, experts, all";
   expect_usage_error(args("run", {"--weights-q8", "attention,mlp", "hi"}), "weights_q8: " + want);
   expect_usage_error(args("chat", {"--weights-q8", "mlp"}), "weights_q8: " + want);
   std::ofstream(root / "q8.toml") << "weights_q8 = [\"attention\", \"mlp\"]\n";

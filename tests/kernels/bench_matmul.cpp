@@ -7,6 +7,7 @@
 
 #include "kernels/cpu/isa.hpp"
 #include "kernels/cpu/matmul.hpp"
+#include "kernels/cpu/matmul_mxfp4_q8.hpp"
 #include "kernels/cpu/matmul_q8.hpp"
 #include "kernels/cpu/matmul_variants.hpp"
 #include "kernels/cpu/q8.hpp"
@@ -82,11 +83,41 @@ void BM_MatmulQ8(benchmark::State& state) {
   state.SetLabel(path == 3 ? "avx512-vnni" : isa_name(active_isa()));
   set_isa(detected_isa());
 }
+
+// The MXFP4 x Q8 product at BM_MatmulMxfp4's shape. Path: 0 scalar, 1 avx2, 2 avx512
+// (AVX-512BW), 3 avx512 with VNNI; levels 1 (--weights-q8 experts) or 3 (the default path).
+// x is quantized into the panel in each iteration, as the engine does once per expert product.
+void BM_MatmulMxfp4Q8(benchmark::State& state) {
+  const std::size_t N = 4 * 5760, K = 2880, T = static_cast<std::size_t>(state.range(1));
+  const std::size_t levels = static_cast<std::size_t>(state.range(2));
+  const int path = static_cast<int>(state.range(0));
+  if (path == 3 && !has_avx512_vnni()) {
+    state.SkipWithError("AVX-512 VNNI not available on this CPU");
+    return;
+  }
+  set_level(state, path > 2 ? 2 : path);
+  std::mt19937 rng(1);
+  std::vector<uint8_t> blocks(N * K / 2), scales(N * K / 32, 120);
+  for (auto& b : blocks) b = static_cast<uint8_t>(rng());
+  std::vector<float> x(T * K, 0.5f), y(T * N);
+  Mxfp4Q8Panel panel;
+  auto product = path == 3 ? &avx512::matmul_mxfp4_q8_vnni : path == 2 ? &avx512::matmul_mxfp4_q8_bw
+                 : path == 1 ? &avx2::matmul_mxfp4_q8 : &scalar::matmul_mxfp4_q8;
+  for (auto _ : state) {
+    prepare_mxfp4_q8(x.data(), T, K, levels, panel);
+    product(panel, blocks.data(), scales.data(), nullptr, y.data(), N, 0, N);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * (N * K / 2 + N * K / 32)));
+  state.SetLabel(path == 3 ? "avx512-vnni" : isa_name(active_isa()));
+  set_isa(detected_isa());
+}
 }  // namespace
 
 BENCHMARK(BM_MatmulBf16)->ArgsProduct({{0, 1, 2}, {1, 4, 32}, {5120}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulBf16)->ArgsProduct({{1, 2}, {1}, {16384}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulMxfp4)->ArgsProduct({{0, 1, 2}, {1, 4, 32}})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MatmulMxfp4Q8)->ArgsProduct({{0, 1, 2, 3}, {1, 4, 32}, {1, 3}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulQ8)->ArgsProduct({{0, 1, 2, 3}, {1, 4, 32}, {5120}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulQ8)->ArgsProduct({{1, 2, 3}, {1}, {16384}})->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -114,7 +114,10 @@ TEST(KernelPairs, Rope) {
 
 TEST(KernelPairs, AttentionDecodeAndPrefillOverPagedBlocks) {
   std::mt19937 rng(4);
-  const std::size_t heads = 8, kv_heads = 2, d = 64, row = kv_heads * d, B = 16, len = 75;
+  // Head sizes of 1, 2, 4 and 8 vector registers and ones that are no such multiple, so every
+  // register count of the SIMD versions runs (gpt-oss has 64).
+  for (std::size_t d : {16u, 32u, 40u, 64u, 128u}) {
+  const std::size_t heads = 8, kv_heads = 2, row = kv_heads * d, B = 16, len = 75;
   const std::size_t nblocks = (len + B - 1) / B;
   std::vector<std::vector<float>> storage(nblocks);
   std::vector<const float*> blocks(nblocks);
@@ -163,9 +166,10 @@ TEST(KernelPairs, AttentionDecodeAndPrefillOverPagedBlocks) {
           avx512::attention(q.data(), pos.data(), rows, kv, s, got.data(), 0, mid);
           avx512::attention(q.data(), pos.data(), rows, kv, s, got.data(), mid, rows * heads);
         }
-        expect_near(got, want, 2e-5f, std::string(name) + " window " + std::to_string(window));
+        expect_near(got, want, 2e-5f, std::string(name) + " d " + std::to_string(d) + " window " + std::to_string(window));
       }
     }
+  }
   }
 }
 
