@@ -181,9 +181,16 @@ def timeout_text(seconds, partial=""):
 
 # Whether evaluation items also take their values (numbers, file stems, columns, cities) from
 # the held-out pools. With False, held-out items keep their held-out phrasings but draw values
-# from the training pools (new combinations of seen tokens): the two scores separate "a new way
-# of asking" from "a token the model never saw" (a held-out number below 1000 is one token the
-# training data may never contain).
+# from the training pools: the two scores separate "a new way of asking" from "a value never
+# seen in that role".
+#
+# A held-out value is never one the model cannot even read: a token that no training
+# conversation contains keeps a zero embedding row, so no amount of training would let the model
+# copy it. Numbers below 1000 are single o200k tokens, so all of them are trained and an
+# evaluation item's numbers are new in combination (operands, operation, phrasing); numbers from
+# 1000 on are held out by a hash and are built from trained tokens. Held-out file stems,
+# columns and cities appear in training only as words inside file contents, never as a file
+# name, column or city asked about.
 HELDOUT_VALUES = True
 
 
@@ -192,11 +199,12 @@ def values_heldout(heldout):
 
 
 def pick_int(rng, lo, hi, heldout):
-    """Integers whose (n * 2654435761) % 7 == 3 are kept for evaluation."""
+    """Integers from 1000 on whose (n * 2654435761) % 7 == 3 are kept for evaluation; below
+    1000 every value may appear in training (see HELDOUT_VALUES)."""
     heldout = values_heldout(heldout)
     while True:
         n = rng.randint(lo, hi)
-        if ((n * 2654435761) % 7 == 3) == heldout:
+        if n < 1000 or ((n * 2654435761) % 7 == 3) == heldout:
             return n
 
 
@@ -438,8 +446,17 @@ def file_name(rng, heldout, ext=None):
 
 
 def text_lines(rng, n):
-    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 7))).capitalize()
-            for _ in range(n)]
+    lines = [" ".join(content_word(rng) for _ in range(rng.randint(2, 7))) for _ in range(n)]
+    return [l[0].upper() + l[1:] for l in lines]
+
+
+def content_word(rng):
+    """A word of a file's text. Now and then one of the held-out names (stems, columns,
+    cities), so that their tokens are trained as something to read and write back, while they
+    are never asked about as a file, column or city."""
+    if rng.random() < 0.08:
+        return rng.choice(STEMS_HELD + COLUMNS_HELD + CITIES_HELD)
+    return rng.choice(WORDS)
 
 
 class Workspace:
@@ -838,9 +855,9 @@ def gen_sample(rng, heldout, ws, toolset):
         return gen_weather(rng, heldout, ws, have)
     if r < 0.88:
         return gen_wc(rng, heldout, ws, have)
-    if r < 0.94:
+    if r < 0.93:
         return gen_chat(rng, heldout, ws)
-    if r < 0.97:
+    if r < 0.955:
         return gen_slow(rng, heldout, ws)
     return gen_runcode(rng, heldout, ws)
 
