@@ -4,7 +4,8 @@
 // activation bytes (vpdpbusd, vpmaddubsw), so a weight code is looked up as u = 2 v + 12, with
 // v its E2M1 value (twice the value is an integer in [-12, 12]; u in [0, 24]). Then
 // sum u x = 2 sum v x + 12 sum x, and each int32 lane starts from -12 times the sum of the
-// eight activations it meets, which leaves exactly 2 sum v x; the lane's scale holds the 1/2.
+// eight (combined, see `combined`) activation integers it meets, which leaves exactly
+// 2 sum v x; the lane's scale holds the 1/2.
 #include "kernels/cpu/matmul_mxfp4_q8.hpp"
 
 #include <cmath>
@@ -21,14 +22,8 @@ namespace {
 constexpr std::size_t kGroupsPerQuad = kMxfp4Q8Quad / kMxfp4Group;
 
 // Twice the E2M1 value of a code: an exact integer.
-int code_twice(unsigned code) {
-  static constexpr int kTwice[8] = {0, 1, 2, 3, 4, 6, 8, 12};
-  const int m = kTwice[code & 7u];
-  return (code & 8u) ? -m : m;
-}
-}  // namespace
+int code_twice(unsigned code) { return static_cast<int>(2.0f * mxfp4_code_value(code)); }
 
-namespace {
 // Round to nearest (ties away from zero: any rounding works, the next level takes the rest).
 std::int32_t round_i(float v) { return static_cast<std::int32_t>(v + (v < 0.0f ? -0.5f : 0.5f)); }
 
