@@ -39,19 +39,40 @@ void BM_MatmulBf16(benchmark::State& state) {
   set_isa(detected_isa());
 }
 
+// Integer products: path 0 scalar, 1 avx2, 2 avx512 (AVX-512BW), 3 avx512 with VNNI. False
+// (the benchmark skipped) when the CPU lacks the path.
+bool set_integer_path(benchmark::State& state, int path) {
+  if (path == 3 && !has_avx512_vnni()) {
+    state.SkipWithError("AVX-512 VNNI not available on this CPU");
+    return false;
+  }
+  set_level(state, path > 2 ? 2 : path);
+  return true;
+}
+
+// Random MXFP4 weights, N rows of K, every scale 2^-7.
+struct Mxfp4Weights {
+  std::vector<uint8_t> blocks, scales;
+  Mxfp4Weights(std::size_t N, std::size_t K) : blocks(N * K / 2), scales(N * K / 32, 120) {
+    std::mt19937 rng(1);
+    for (auto& b : blocks) b = static_cast<uint8_t>(rng());
+  }
+  int64_t bytes() const { return static_cast<int64_t>(blocks.size() + scales.size()); }
+};
+
 // Four experts' mlp1 (the decode step's share of one layer): 4 x 5760 x 2880 MXFP4 (4 x 8.8 MB).
 void BM_MatmulMxfp4(benchmark::State& state) {
   const std::size_t N = 4 * 5760, K = 2880, T = static_cast<std::size_t>(state.range(1));
   set_level(state, static_cast<int>(state.range(0)));
-  std::mt19937 rng(1);
-  std::vector<uint8_t> blocks(N * K / 2), scales(N * K / 32, 120);
-  for (auto& b : blocks) b = static_cast<uint8_t>(rng());
+  const Mxfp4Weights w(N, K);
+  const auto& blocks = w.blocks;
+  const auto& scales = w.scales;
   std::vector<float> x(T * K, 0.5f), y(T * N);
   for (auto _ : state) {
     matmul_mxfp4(x.data(), T, K, blocks.data(), scales.data(), nullptr, y.data(), N, 0, N);
     benchmark::DoNotOptimize(y.data());
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * (N * K / 2 + N * K / 32)));
+  state.SetBytesProcessed(state.iterations() * w.bytes());
   state.SetLabel(isa_name(active_isa()));
   set_isa(detected_isa());
 }
@@ -63,11 +84,7 @@ void BM_MatmulMxfp4(benchmark::State& state) {
 void BM_MatmulQ8(benchmark::State& state) {
   const std::size_t N = static_cast<std::size_t>(state.range(2)), K = 2880, T = static_cast<std::size_t>(state.range(1));
   const int path = static_cast<int>(state.range(0));
-  if (path == 3 && !has_avx512_vnni()) {
-    state.SkipWithError("AVX-512 VNNI not available on this CPU");
-    return;
-  }
-  set_level(state, path > 2 ? 2 : path);
+  if (!set_integer_path(state, path)) return;
   std::mt19937 rng(1);
   std::vector<int8_t> wq(N * K), xq(T * K);
   for (auto& v : wq) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
@@ -91,24 +108,18 @@ void BM_MatmulMxfp4Q8(benchmark::State& state) {
   const std::size_t N = 4 * 5760, K = 2880, T = static_cast<std::size_t>(state.range(1));
   const std::size_t levels = static_cast<std::size_t>(state.range(2));
   const int path = static_cast<int>(state.range(0));
-  if (path == 3 && !has_avx512_vnni()) {
-    state.SkipWithError("AVX-512 VNNI not available on this CPU");
-    return;
-  }
-  set_level(state, path > 2 ? 2 : path);
-  std::mt19937 rng(1);
-  std::vector<uint8_t> blocks(N * K / 2), scales(N * K / 32, 120);
-  for (auto& b : blocks) b = static_cast<uint8_t>(rng());
+  if (!set_integer_path(state, path)) return;
+  const Mxfp4Weights w(N, K);
   std::vector<float> x(T * K, 0.5f), y(T * N);
   Mxfp4Q8Panel panel;
   auto product = path == 3 ? &avx512::matmul_mxfp4_q8_vnni : path == 2 ? &avx512::matmul_mxfp4_q8_bw
                  : path == 1 ? &avx2::matmul_mxfp4_q8 : &scalar::matmul_mxfp4_q8;
   for (auto _ : state) {
     prepare_mxfp4_q8(x.data(), T, K, levels, panel);
-    product(panel, blocks.data(), scales.data(), nullptr, y.data(), N, 0, N);
+    product(panel, w.blocks.data(), w.scales.data(), nullptr, y.data(), N, 0, N);
     benchmark::DoNotOptimize(y.data());
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * (N * K / 2 + N * K / 32)));
+  state.SetBytesProcessed(state.iterations() * w.bytes());
   state.SetLabel(path == 3 ? "avx512-vnni" : isa_name(active_isa()));
   set_isa(detected_isa());
 }
