@@ -7,22 +7,15 @@
 
 #include <cstddef>
 
+#include "kernels/cpu/attention.hpp"
+
 namespace ossa::kernels::cuda {
 
 inline constexpr std::size_t kAttentionMaxHeadDim = 256;
 
-struct KvView {
-  const float* const* blocks = nullptr;
-  std::size_t block_tokens = 0;
-  std::size_t row = 0;
-};
-
-struct AttentionShape {
-  std::size_t heads = 0, kv_heads = 0, head_dim = 0;
-  std::size_t window = 0;  // 0: every earlier position
-  float scale = 1.0f;
-  const float* sinks = nullptr;  // heads floats
-};
+// The CPU op's views, here holding device pointers.
+using ::ossa::kernels::AttentionShape;
+using ::ossa::kernels::KvView;
 
 // q, out: rows x heads x head_dim; row r is at position pos[r].
 void attention(const float* q, const std::size_t* pos, std::size_t rows, const KvView& kv, const AttentionShape& s,
