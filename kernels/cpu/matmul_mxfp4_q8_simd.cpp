@@ -30,6 +30,25 @@ std::size_t groups_in(std::size_t q, std::size_t groups) {
   return left < kQuadGroups ? left : kQuadGroups;
 }
 
+// A weight row is short (K = 2880: 1,440 bytes of codes, 23 lines) and a tile reads NB of
+// them side by side, so the hardware prefetcher meets a new short stream at every tile and the
+// kernel waits on memory (perf: most samples on the loads of codes and scales). The rows are
+// contiguous, so while a tile runs it asks for the tile ahead, line for line, one quad at a
+// time, and for that tile's scale bytes once.
+constexpr std::size_t kAheadTiles = 2;
+
+void prefetch_ahead(const std::uint8_t* blocks, const std::uint8_t* scales, std::size_t groups, std::size_t n,
+                    std::size_t nb, std::size_t qi) {
+  const std::size_t ahead = n + kAheadTiles * nb;
+  for (std::size_t r = 0; r < nb; ++r)
+    _mm_prefetch(reinterpret_cast<const char*>(blocks + ((ahead + r) * groups + qi * kQuadGroups) * kMxfp4GroupBytes),
+                 _MM_HINT_T0);
+  if (qi == 0) {
+    for (std::size_t b = 0; b < nb * groups; b += 64)
+      _mm_prefetch(reinterpret_cast<const char*>(scales + ahead * groups + b), _MM_HINT_T0);
+  }
+}
+
 #if defined(OSSA_SIMD_AVX512)
 constexpr std::size_t kMaxTokens = 4;
 
@@ -75,16 +94,19 @@ __m512i dot_level(__m512i a, const Quad& q, const std::uint8_t* level) {
 }
 
 // The exact 2 sum v x of each lane, from the panel unit p: the levels combined as
-// (l1 2^7 + l2) 2^7 + l3, then the correction.
+// l1 2^14 + l2 2^7 + l3 + the correction. Each level is its own chain of two dot products, so
+// the three run side by side rather than one after another.
 template <std::size_t Lv>
 __m512i dot_quad(const Quad& q, const std::uint8_t* p) {
   const __m512i corr = _mm512_load_si512(p + 128 * Lv);
   if constexpr (Lv == 1) {
     return dot_level(corr, q, p);
   } else {
-    __m512i a = dot_level(_mm512_setzero_si512(), q, p);
-    for (std::size_t l = 1; l < Lv; ++l) a = dot_level(_mm512_slli_epi32(a, 7), q, p + 128 * l);
-    return _mm512_add_epi32(a, corr);
+    static_assert(Lv == 3);
+    const __m512i l1 = dot_level(_mm512_setzero_si512(), q, p);
+    const __m512i l2 = dot_level(_mm512_setzero_si512(), q, p + 128);
+    const __m512i l3 = dot_level(corr, q, p + 256);
+    return _mm512_add_epi32(_mm512_add_epi32(_mm512_slli_epi32(l1, 14), _mm512_slli_epi32(l2, 7)), l3);
   }
 }
 
@@ -98,6 +120,7 @@ void tile(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, con
     for (std::size_t t = 0; t < TB; ++t) acc[r][t] = _mm512_setzero_ps();
   for (std::size_t qi = 0; qi < x.quads; ++qi) {
     const std::size_t ng = groups_in(qi, groups);
+    prefetch_ahead(blocks, scales, groups, n, NB, qi);
     Quad w[NB];
     for (std::size_t r = 0; r < NB; ++r)
       w[r] = load_quad(blocks + ((n + r) * groups + qi * kQuadGroups) * kMxfp4GroupBytes,
@@ -176,6 +199,7 @@ void tile(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, con
     for (std::size_t t = 0; t < TB; ++t) acc[r][t] = _mm256_setzero_ps();
   for (std::size_t qi = 0; qi < x.quads; ++qi) {
     const std::size_t ng = groups_in(qi, groups);
+    prefetch_ahead(blocks, scales, groups, n, NB, qi);
     for (std::size_t half = 0; half < 2 && 2 * half < ng; ++half) {
       const std::size_t nh = ng - 2 * half < 2 ? ng - 2 * half : 2;
       Half w[NB];
