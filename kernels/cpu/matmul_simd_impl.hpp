@@ -135,10 +135,116 @@ void mxfp4_block(std::size_t tb, const float* xp, std::size_t K, std::size_t k0,
   mxfp4_rows<V, TB>(xp, K, k0, k1, blocks, scales, bias, y, ldy, n0, n1);
 }
 
+// ---- Packed panels, for many tokens (prefill, batched steps) --------------------------------
+// bf16_rows streams every weight row once per block of max_tokens tokens, so a 512-token prompt
+// reads each matrix 64 times from memory. From kMatmulGemmMinTokens tokens on, the product runs
+// as a blocked GEMM instead: NR rows are converted to fp32 once per block of kGemmTokenBlock
+// tokens (a panel of NR x K floats), and a register tile of MR tokens x NR rows runs along K
+// against it, kGemmKBlock columns at a time so the panel's columns stay in L1 while every token
+// tile of the block passes (whole rows measured L2-bound). Each (token, row) keeps bf16_rows'
+// two chains (even and odd vectors of K, summed as bf16_rows sums them, then the tail), so the
+// result is bit for bit the row kernel's: a sequence's logits do not depend on how many tokens
+// share its step.
+constexpr std::size_t kGemmTokenBlock = 64;  // 64 x K = 2880 floats of x: 737 KB, within L2
+constexpr std::size_t kGemmKBlock = 512;
+
+// For MR tokens x NR rows, over [0, Kv) (a multiple of 2 W): the even and odd vector chains of
+// each pair, kept at lanes + ((i NR + j) 2 + c) W between calls.
+template <class V, std::size_t MR, std::size_t NR>
+void gemm_tile(const float* x, std::size_t ldx, const float* panel, std::size_t ldp, std::size_t Kv, float* lanes) {
+  constexpr std::size_t W = V::width;
+  typename V::reg a0[MR][NR], a1[MR][NR];
+  for (std::size_t i = 0; i < MR; ++i) {
+    for (std::size_t j = 0; j < NR; ++j) {
+      a0[i][j] = V::loadu(lanes + (i * NR + j) * 2 * W);
+      a1[i][j] = V::loadu(lanes + (i * NR + j) * 2 * W + W);
+    }
+  }
+  for (std::size_t k = 0; k < Kv; k += 2 * W) {
+    typename V::reg w0[NR], w1[NR];
+    for (std::size_t j = 0; j < NR; ++j) {
+      w0[j] = V::loadu(panel + j * ldp + k);
+      w1[j] = V::loadu(panel + j * ldp + k + W);
+    }
+    for (std::size_t i = 0; i < MR; ++i) {
+      const typename V::reg x0 = V::loadu(x + i * ldx + k), x1 = V::loadu(x + i * ldx + k + W);
+      for (std::size_t j = 0; j < NR; ++j) {
+        a0[i][j] = V::fma(w0[j], x0, a0[i][j]);
+        a1[i][j] = V::fma(w1[j], x1, a1[i][j]);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < MR; ++i) {
+    for (std::size_t j = 0; j < NR; ++j) {
+      V::storeu(lanes + (i * NR + j) * 2 * W, a0[i][j]);
+      V::storeu(lanes + (i * NR + j) * 2 * W + W, a1[i][j]);
+    }
+  }
+}
+
+template <class V, std::size_t MR>
+void gemm_tokens(std::size_t mr, const float* x, std::size_t ldx, const float* panel, std::size_t ldp,
+                 std::size_t Kv, float* lanes) {
+  if constexpr (MR > 1) {
+    if (mr < MR) return gemm_tokens<V, MR - 1>(mr, x, ldx, panel, ldp, Kv, lanes);
+  }
+  gemm_tile<V, MR, V::gemm_nr>(x, ldx, panel, ldp, Kv, lanes);
+}
+
+// bf16 rows [n0, n1) for T tokens, as bf16_rows over [0, K) computes them. Rows past n1 in the
+// last panel are zero and not written.
+template <class V>
+void gemm_bf16(const float* x, std::size_t T, std::size_t K, const uint16_t* w, const uint16_t* bias, float* y,
+               std::size_t ldy, std::size_t n0, std::size_t n1) {
+  constexpr std::size_t W = V::width, MR = V::gemm_mr, NR = V::gemm_nr;
+  static_assert(kGemmKBlock % (2 * W) == 0);
+  const std::size_t K2 = K / (2 * W) * (2 * W);
+  float* panel = static_cast<float*>(std::malloc(NR * K * sizeof(float)));
+  float* lanes = static_cast<float*>(std::malloc(kGemmTokenBlock * NR * 2 * W * sizeof(float)));
+  if (!panel || !lanes) std::abort();
+  for (std::size_t t0 = 0; t0 < T; t0 += kGemmTokenBlock) {
+    const std::size_t t1 = T - t0 < kGemmTokenBlock ? T : t0 + kGemmTokenBlock;
+    for (std::size_t n = n0; n < n1; n += NR) {
+      const std::size_t nr = n1 - n < NR ? n1 - n : NR;
+      for (std::size_t j = 0; j < NR; ++j) {
+        float* dst = panel + j * K;
+        std::size_t k = 0;
+        if (j < nr) {
+          const uint16_t* row = w + (n + j) * K;
+          for (; k + W <= K; k += W) V::storeu(dst + k, V::load_bf16(row + k));
+          for (; k < K; ++k) dst[k] = simd_bf16(row[k]);
+        } else {
+          for (; k < K; ++k) dst[k] = 0.0f;
+        }
+      }
+      for (std::size_t i = 0; i < (t1 - t0) * NR * 2 * W; ++i) lanes[i] = 0.0f;
+      for (std::size_t k0 = 0; k0 < K2; k0 += kGemmKBlock) {
+        const std::size_t kn = K2 - k0 < kGemmKBlock ? K2 - k0 : kGemmKBlock;
+        for (std::size_t t = t0; t < t1; t += MR) {
+          const std::size_t mr = t1 - t < MR ? t1 - t : MR;
+          gemm_tokens<V, MR>(mr, x + t * K + k0, K, panel + k0, K, kn, lanes + (t - t0) * NR * 2 * W);
+        }
+      }
+      for (std::size_t t = t0; t < t1; ++t) {
+        for (std::size_t j = 0; j < nr; ++j) {
+          const float* l = lanes + ((t - t0) * NR + j) * 2 * W;
+          float s = V::reduce(V::add(V::loadu(l), V::loadu(l + W)));
+          // The tail as bf16_rows takes it: the weights from the row, in the same order.
+          for (std::size_t k = K2; k < K; ++k) s += x[t * K + k] * simd_bf16(w[(n + j) * K + k]);
+          y[t * ldy + n + j] = s + (bias ? simd_bf16(bias[n + j]) : 0.0f);
+        }
+      }
+    }
+  }
+  std::free(lanes);
+  std::free(panel);
+}
+
 template <class V>
 void matmul_bf16_impl(const float* x, std::size_t T, std::size_t K, const uint16_t* w,
                       const uint16_t* bias, float* y, std::size_t ldy, std::size_t n0,
                       std::size_t n1) {
+  if (T >= kMatmulGemmMinTokens) return gemm_bf16<V>(x, T, K, w, bias, y, ldy, n0, n1);
   // Rows stream whole, sequentially: splitting the contraction into column chunks (to keep x
   // in L1) measured 3x slower here, the strided weight reads costing more than it saved.
   for (std::size_t t0 = 0; t0 < T; t0 += V::max_tokens) {
