@@ -11,12 +11,6 @@
 
 namespace ossa::kernels {
 
-// From this many tokens on, matmul_bf16 runs as a blocked GEMM over packed fp32 panels of weight
-// rows (each row converted once per 64 tokens) rather than streaming the rows once per few
-// tokens: the form for prefill and large batched steps. Its results are bit for bit those of
-// the row kernel, so a row's result does not depend on T.
-inline constexpr std::size_t kMatmulGemmMinTokens = 8;
-
 // W: N x K bf16, row-major.
 void matmul_bf16(const float* x, std::size_t T, std::size_t K, const uint16_t* w,
                  const uint16_t* bias, float* y, std::size_t ldy, std::size_t n0, std::size_t n1);

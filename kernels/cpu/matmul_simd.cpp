@@ -1,7 +1,6 @@
 // bf16 and MXFP4 matmul, dot and axpy for one instruction set, like every `<op>_simd.cpp`:
 // compiled once per ISA (simd_traits.hpp gives the namespace and the vector traits V). Only the
 // MXFP4 decode differs by ISA, so it is the one thing added to V here.
-#include "kernels/cpu/matmul.hpp"
 #include "kernels/cpu/matmul_variants.hpp"
 #include "kernels/cpu/simd_traits.hpp"
 
@@ -11,8 +10,6 @@ namespace {
 #if defined(OSSA_SIMD_AVX512)
 struct MatmulV : V {
   static constexpr std::size_t max_tokens = 8;  // 32 registers
-  // The packed-panel tile: 3 x 3 pairs of two chains (18 accumulators), 6 panel and 2 x vectors.
-  static constexpr std::size_t gemm_mr = 3, gemm_nr = 3;
   // MXFP4 rows per tile: one token gets 4 (4 FMA chains), more tokens get 2, so each
   // activation load serves two rows (prefill was bound by those loads); 8 x 2 accumulators
   // and the decoded rows fit the 32 registers. bf16 rows gain nothing from tiling (measured:
@@ -34,8 +31,6 @@ struct MatmulV : V {
 #else
 struct MatmulV : V {
   static constexpr std::size_t max_tokens = 4;  // 16 registers
-  // The packed-panel tile: 2 x 2 pairs of two chains (8 accumulators), 4 panel and 2 x vectors.
-  static constexpr std::size_t gemm_mr = 2, gemm_nr = 2;
   // Two rows of one token: 4 accumulators and 2 x 4 decoded registers of the 16.
   template <std::size_t TB>
   static constexpr std::size_t row_tile = TB == 1 ? 2 : 1;
