@@ -127,6 +127,8 @@ void BM_MatmulMxfp4Q8(benchmark::State& state) {
 
 BENCHMARK(BM_MatmulBf16)->ArgsProduct({{0, 1, 2}, {1, 4, 32}, {5120}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulBf16)->ArgsProduct({{1, 2}, {1}, {16384}})->Unit(benchmark::kMillisecond);
+// A 512-token prompt through one attention weight (prefill).
+BENCHMARK(BM_MatmulBf16)->ArgsProduct({{2}, {512}, {5120}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulMxfp4)->ArgsProduct({{0, 1, 2}, {1, 4, 32}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulMxfp4Q8)->ArgsProduct({{0, 1, 2, 3}, {1, 4, 32}, {1, 3}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulQ8)->ArgsProduct({{0, 1, 2, 3}, {1, 4, 32}, {5120}})->Unit(benchmark::kMillisecond);
