@@ -262,11 +262,22 @@ def build(torch):
         return torch.cat([x1 * c - x2 * s_, x2 * c + x1 * s_], -1)
 
     class Model(nn.Module):
-        def __init__(self, n_in, n_out):
+        def __init__(self, n_in, n_out, copy=None):
+            """copy: (input row of each output token or -1, 1 where the output row is free) for
+            the copy head; without it every output row is free."""
             super().__init__()
             std = 0.02
             self.emb = nn.Parameter(torch.randn(n_in, H) * std)
             self.unemb = nn.Parameter(torch.randn(n_out, H) * std)
+            self.copy_p = None
+            if copy is not None:
+                # The copy head: an output token's row is its own free row (only for tokens that
+                # were output targets) plus its input embedding times one shared H x H map. A token
+                # the model only ever read (a held-out file stem or city) still gets a row, the
+                # same map as every token it learned to copy, so copying can reach it.
+                self.copy_p = nn.Parameter(torch.zeros(H, H))
+                self.register_buffer("head_in", torch.tensor(copy[0], dtype=torch.long))
+                self.register_buffer("head_free", torch.tensor(copy[1], dtype=torch.float32))
             self.norm = nn.Parameter(torch.ones(H))
             self.layers = nn.ModuleList()
             for _ in range(L):
@@ -287,6 +298,16 @@ def build(torch):
                 self.layers.append(m)
             self.cos, self.sin = rope_tables(8192)
             self.quant = True
+
+        def head(self, emb=None, unemb=None, copy_p=None):
+            """The unembedding rows [n_out, H] (optionally from other copies of the weights)."""
+            emb = self.emb if emb is None else emb
+            unemb = self.unemb if unemb is None else unemb
+            if self.copy_p is None:
+                return unemb
+            copy_p = self.copy_p if copy_p is None else copy_p
+            e = emb[self.head_in.clamp(min=0)] * (self.head_in >= 0).to(emb.dtype)[:, None]
+            return unemb * self.head_free[:, None] + e @ copy_p
 
         @staticmethod
         def rms(x, g):
@@ -412,23 +433,29 @@ def train(args, torch):
     init = torch.load(args.init) if args.init else None
     if init:  # keep every token the first run knew, so its rows carry over
         vin.update(init["vin"])
-        vout.update(init["vout"])
-    vin, vout = sorted(vin), sorted(vout)
+        vout.update(init.get("targets", init["vout"]))
+    vin, targets = sorted(vin), sorted(vout)
+    # The output rows: the target tokens, and with the copy head every input token too.
+    vout = sorted(set(vin) | set(targets)) if args.copy_head else targets
     in_ix = {t: i for i, t in enumerate(vin)}
     out_ix = {t: i for i, t in enumerate(vout)}
-    log("vocabulary: %d input tokens, %d output tokens" % (len(vin), len(vout)))
+    log("vocabulary: %d input tokens, %d target tokens, %d output rows" % (len(vin), len(targets), len(vout)))
 
     Model, fp4, _ = build(torch)
-    model = Model(len(vin), len(vout))
+    model = Model(len(vin), len(vout), copy_map(vin, targets, vout) if args.copy_head else None)
     if init:
         # Continue from an earlier run: its weights, with its embedding and unembedding rows
-        # moved to where the (larger) vocabulary of this run puts them.
+        # moved to where the (larger) vocabulary of this run puts them; a copy head the earlier
+        # run lacked starts at zero, so training starts from the earlier model's outputs.
         state = dict(init["state"])
         with torch.no_grad():
             emb, unemb = model.emb.detach().clone(), model.unemb.detach().clone()
             emb[torch.tensor([in_ix[t] for t in init["vin"]])] = state["emb"]
             unemb[torch.tensor([out_ix[t] for t in init["vout"]])] = state["unemb"]
         state["emb"], state["unemb"] = emb, unemb
+        for k, v in model.state_dict().items():
+            if k in ("copy_p", "head_in", "head_free") or k not in state:
+                state[k] = v
         model.load_state_dict(state)
         log("continuing from %s (%d steps)" % (args.init, init["steps"]))
         prev = init["args"].get("previous", [])
@@ -464,7 +491,7 @@ def train(args, torch):
                     tgt_ids.append(out_ix[s[j]])
         h = model(pre, suf)
         hs = h[torch.tensor(tgt_rows), torch.tensor(tgt_cols)]
-        logits = hs @ model.unemb.t()
+        logits = hs @ model.head().t()
         lse = torch.logsumexp(torch.cat([logits, torch.full((logits.shape[0], 1), log_zero)], 1), 1)
         tgt = torch.tensor(tgt_ids)
         loss = (lse - logits.gather(1, tgt[:, None])[:, 0]).mean()
@@ -479,13 +506,32 @@ def train(args, torch):
                 step, len(groups), losses[-1], sum(losses[-50:]) / len(losses[-50:]),
                 el / (step + 1), el / 60))
         if step % 100 == 99:
-            save(torch, model, vin, vout, args, losses, t_data, time.time() - t_train, n_tok, step + 1)
-    save(torch, model, vin, vout, args, losses, t_data, time.time() - t_train, n_tok, len(groups))
+            save(torch, model, vin, vout, targets, args, losses, t_data, time.time() - t_train, n_tok, step + 1)
+    save(torch, model, vin, vout, targets, args, losses, t_data, time.time() - t_train, n_tok, len(groups))
     return model, vin, vout
 
 
-def save(torch, model, vin, vout, args, losses, t_data, t_train, n_tok, steps):
-    torch.save({"state": model.state_dict(), "vin": vin, "vout": vout, "losses": losses,
+def copy_map(vin, targets, vout):
+    """For Model's copy head: each output row's input row (-1: never an input) and whether
+    the row is free (a target token's)."""
+    in_ix = {t: i for i, t in enumerate(vin)}
+    tset = set(targets)
+    return [in_ix.get(t, -1) for t in vout], [1.0 if t in tset else 0.0 for t in vout]
+
+
+def model_of(torch, ck):
+    """A Model holding checkpoint ck (either kind of head)."""
+    Model, _, _ = build(torch)
+    vin, vout = ck["vin"], ck["vout"]
+    copy = copy_map(vin, ck["targets"], vout) if ck.get("copy_head") else None
+    model = Model(len(vin), len(vout), copy)
+    model.load_state_dict(ck["state"])
+    return model
+
+
+def save(torch, model, vin, vout, targets, args, losses, t_data, t_train, n_tok, steps):
+    torch.save({"state": model.state_dict(), "vin": vin, "vout": vout, "targets": targets,
+                "copy_head": model.copy_p is not None, "losses": losses,
                 "t_data": t_data, "t_train": t_train, "tokens": n_tok, "steps": steps,
                 "args": vars(args)}, os.path.join(args.out, "train.pt.partial"))
     os.replace(os.path.join(args.out, "train.pt.partial"), os.path.join(args.out, "train.pt"))
@@ -496,10 +542,9 @@ def save(torch, model, vin, vout, args, losses, t_data, t_train, n_tok, steps):
 
 
 def export(torch, ck, outdir):
-    Model, fp4, _ = build(torch)
+    _, fp4, _ = build(torch)
     vin, vout = ck["vin"], ck["vout"]
-    model = Model(len(vin), len(vout))
-    model.load_state_dict(ck["state"])
+    model = model_of(torch, ck)
     C = CONFIG
     V, H = C["vocab_size"], C["hidden_size"]
     tensors = []
@@ -538,7 +583,7 @@ def export(torch, ck, outdir):
         bf16(p + "mlp.mlp2_bias", m.mlp2_b)
     bf16("norm.scale", model.norm)
     un = torch.zeros(V, H)
-    un[torch.tensor(vout)] = model.unemb.detach()
+    un[torch.tensor(vout)] = exported_head(torch, model)
     bf16("unembedding.weight", un)
 
     os.makedirs(outdir, exist_ok=True)
@@ -562,24 +607,31 @@ def export(torch, ck, outdir):
 def exported_model(torch, ck):
     """The trained model with the weights the export holds (bf16 rounding, MXFP4 experts),
     over the full vocabulary, for the comparison with ossa."""
-    Model, fp4, _ = build(torch)
+    _, fp4, _ = build(torch)
     vin, vout = ck["vin"], ck["vout"]
-    model = Model(len(vin), len(vout))
-    model.load_state_dict(ck["state"])
+    model = model_of(torch, ck)
+    head = exported_head(torch, model)
     with torch.no_grad():
         experts = {id(m.mlp1_w) for m in model.layers} | {id(m.mlp2_w) for m in model.layers}
         for p in model.parameters():
             # the exporter quantizes the experts from the fp32 weights, the rest goes to bf16
             p.copy_(fp4(p)[0] if id(p) in experts else p.to(torch.bfloat16).float())
     model.quant = False
-    return model, vin, vout
+    return model, head, vin, vout
+
+
+def exported_head(torch, model):
+    """The unembedding rows the export writes: the head from the bf16 weights, in bf16."""
+    r = lambda p: None if p is None else p.detach().to(torch.bfloat16).float()
+    with torch.no_grad():
+        return model.head(r(model.emb), r(model.unemb), r(model.copy_p)).to(torch.bfloat16).float()
 
 
 def check_against_ossa(torch, ck, ossa, modeldir, seqs, cuts=(1, 40, 100, 0.5, 1.0)):
     """`ossa logits` (the engine's fp32 next-token logits, all 201088) on the exported checkpoint
     against this script's forward pass over the exported weights, after several prefixes of
     each sequence (beyond the sliding window too). Cut points below 1 are fractions."""
-    model, vin, vout = exported_model(torch, ck)
+    model, head, vin, vout = exported_model(torch, ck)
     in_ix = {t: i for i, t in enumerate(vin)}
     V = CONFIG["vocab_size"]
     vo = torch.tensor(vout)
@@ -589,7 +641,7 @@ def check_against_ossa(torch, ck, ossa, modeldir, seqs, cuts=(1, 40, 100, 0.5, 1
         x = torch.tensor([in_ix[t] for t in ids])
         with torch.no_grad():
             h = torch.cat([model(x[:0], x[None, :1])[0], model(x[:1], x[None, 1:])[0]], 0)
-            lo = h @ model.unemb.t()
+            lo = h @ head.t()
         for c in cuts:
             n = max(1, min(len(ids), int(c * len(ids)) if isinstance(c, float) else c))
             r = run([ossa, "logits", "--model", modeldir, "--tokens", ",".join(map(str, ids[:n]))])
@@ -635,6 +687,8 @@ def write_report(args, ck, checks, packed):
         "continued_from_runs": ck["args"].get("previous", []),
         "training_tokens": ck["tokens"], "input_vocabulary": len(ck["vin"]),
         "output_vocabulary": len(ck["vout"]),
+        "target_vocabulary": len(ck.get("targets", ck["vout"])),
+        "copy_head": bool(ck.get("copy_head")),
         "data_seconds": round(ck["t_data"], 1), "train_seconds": round(ck["t_train"], 1),
         "loss_first_50": sum(losses[:50]) / max(1, len(losses[:50])),
         "loss_last_50": sum(losses[-50:]) / max(1, len(losses[-50:])),
@@ -662,6 +716,9 @@ def main():
     ap.add_argument("--export-only", action="store_true", help="export train.pt from --out again")
     ap.add_argument("--init", help="start from this train.pt (an earlier run) instead of random "
                                    "weights; use another --seed for new data")
+    ap.add_argument("--copy-head", action="store_true",
+                    help="give every input token an output row through one shared map of its embedding, "
+                         "so the model can copy names it only ever read")
     ap.add_argument("--pack", help="also write model/ as a reproducible .tar.gz here")
     args = ap.parse_args()
     import torch
