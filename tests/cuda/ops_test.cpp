@@ -32,6 +32,7 @@
 #include "kernels/cuda/scatter_rows.cuh"
 #include "kernels/cuda/swiglu.cuh"
 #include "tests/cuda/cuda_test.hpp"
+#include "tests/kernels/random_data.hpp"
 
 namespace cu = ossa::kernels::cuda;
 namespace cpu = ossa::kernels::scalar;
@@ -39,27 +40,15 @@ using ossa::kernels::f32_to_bf16;
 using ossa::test::CudaOps;
 using ossa::test::to_device;
 using ossa::test::to_host;
+using ossa::test::expect_near;
+using ossa::test::randn;
 
 namespace {
-std::vector<float> randn(std::size_t n, std::mt19937& rng, float scale = 1.0f) {
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
 std::vector<std::uint16_t> randn_bf16(std::size_t n, std::mt19937& rng, float scale = 1.0f) {
   std::vector<std::uint16_t> v(n);
   const auto f = randn(n, rng, scale);
   for (std::size_t i = 0; i < n; ++i) v[i] = f32_to_bf16(f[i]);
   return v;
-}
-
-void expect_near(const std::vector<float>& got, const std::vector<float>& want, float tol, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    ASSERT_NEAR(got[i], want[i], tol * std::max(1.0f, std::fabs(want[i]))) << what << " at " << i;
-  }
 }
 }  // namespace
 

@@ -16,8 +16,11 @@
 #include "kernels/cpu/rope.hpp"
 #include "kernels/cpu/routing.hpp"
 #include "kernels/cpu/swiglu.hpp"
+#include "tests/kernels/random_data.hpp"
 
 using namespace ossa::kernels;
+using ossa::test::expect_near;
+using ossa::test::randn;
 
 namespace {
 // The SIMD levels this CPU runs (probed), each with a name for messages.
@@ -28,19 +31,6 @@ std::vector<std::pair<const char*, Isa>> simd_levels() {
   return v;
 }
 
-std::vector<float> randn(std::size_t n, std::mt19937& rng, float scale = 1.0f) {
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-void expect_near(const std::vector<float>& got, const std::vector<float>& want, float tol, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    ASSERT_NEAR(got[i], want[i], tol * std::max(1.0f, std::fabs(want[i]))) << what << " at " << i;
-  }
-}
 }  // namespace
 
 TEST(KernelPairs, NoSimdLevelIsSkippedSilently) {
