@@ -431,6 +431,8 @@ def train(args, torch):
             gm.append(mk)
         masks.append(gm)
     init = torch.load(args.init) if args.init else None
+    if init and init.get("copy_head") and not args.copy_head:
+        sys.exit("train_demo_model.py: %s has a copy head; continue it with --copy-head" % args.init)
     if init:  # keep every token the first run knew, so its rows carry over
         vin.update(init["vin"])
         vout.update(init.get("targets", init["vout"]))
@@ -453,9 +455,12 @@ def train(args, torch):
             emb[torch.tensor([in_ix[t] for t in init["vin"]])] = state["emb"]
             unemb[torch.tensor([out_ix[t] for t in init["vout"]])] = state["unemb"]
         state["emb"], state["unemb"] = emb, unemb
-        for k, v in model.state_dict().items():
-            if k in ("copy_p", "head_in", "head_free") or k not in state:
-                state[k] = v
+        own = model.state_dict()
+        for k in ("head_in", "head_free"):  # this run's vocabulary, not the earlier one's
+            if k in own:
+                state[k] = own[k]
+        if "copy_p" in own and "copy_p" not in state:
+            state["copy_p"] = own["copy_p"]
         model.load_state_dict(state)
         log("continuing from %s (%d steps)" % (args.init, init["steps"]))
         prev = init["args"].get("previous", [])
