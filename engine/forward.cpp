@@ -65,21 +65,25 @@ void linear(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, cons
   });
 }
 
-// The same for expert e of an MXFP4 weight stacked [E, N, K/32, 16].
-void linear_expert(ThreadPool& pool, const float* x, std::size_t T, std::size_t K, const Mxfp4Weight& w,
-                   std::size_t e, float* y, std::size_t N) {
+// The chosen experts of one MXFP4 weight (stacked [E, N, K/32, 16]) in one pass over the
+// pool. Expert experts[i] multiplies panels[i] (its rows' activations, quantized at three int8
+// levels for fp32's precision, one with --weights-q8 experts; kernels/cpu/matmul_mxfp4_q8.hpp)
+// into y + first[i] * N. One pass rather than one per expert: a decode step has four or more
+// experts per layer, each too small to keep two threads streaming, and every pass costs a
+// wake-up and a wait for the slowest thread. The output rows of all experts form one range
+// that the pool splits; a thread's piece may span two experts.
+void experts_product(ThreadPool& pool, const Mxfp4Weight& w, std::size_t K, std::size_t N,
+                     std::span<const std::size_t> experts, std::span<const std::size_t> first,
+                     std::span<const kernels::Mxfp4Q8Panel> panels, float* y) {
   const std::size_t g = K / 32;
-  const std::uint8_t* blocks = w.blocks + e * N * g * 16;
-  const std::uint8_t* scales = w.scales + e * N * g;
-  const std::uint16_t* bias = w.bias + e * N;
-  // Integer dot products against the 4-bit codes (kernels/cpu/matmul_mxfp4_q8.hpp): x held
-  // at three int8 levels (fp32's precision) by default, one with --weights-q8 experts.
-  // Quantized once, read by every thread's rows; per thread, as linear's Q8 rows above.
-  thread_local kernels::Mxfp4Q8Panel panel;
-  kernels::prepare_mxfp4_q8(x, T, K, w.int8_activations ? 1 : 3, panel);
-  const kernels::Mxfp4Q8Panel& p = panel;
-  split_rows(pool, T * K * N, N, [&](std::size_t n0, std::size_t n1) {
-    kernels::matmul_mxfp4_q8(p, blocks, scales, bias, y, N, n0, n1);
+  std::size_t multiply_adds = 0;
+  for (const auto& p : panels) multiply_adds += p.T * K * N;
+  split_rows(pool, multiply_adds, experts.size() * N, [&](std::size_t i0, std::size_t i1) {
+    for (std::size_t i = i0 / N; i < experts.size() && i * N < i1; ++i) {
+      const std::size_t e = experts[i], n0 = std::max(i0, i * N) - i * N, n1 = std::min(i1, (i + 1) * N) - i * N;
+      kernels::matmul_mxfp4_q8(panels[i], w.blocks + e * N * g * 16, w.scales + e * N * g, w.bias + e * N,
+                               y + first[i] * N, N, n0, n1);
+    }
   });
 }
 
@@ -191,16 +195,31 @@ void mlp_block(CpuModel& m, std::size_t l, std::size_t T, const TraceFn* trace, 
   for (std::size_t r = 0; r < T; ++r) {
     for (std::size_t j = 0; j < K; ++j) routed[sz(m.expert_idx[r * K + j])].emplace_back(r, m.expert_w[r * K + j]);
   }
-  std::fill_n(m.moe.begin(), T * H, 0.0f);
+  // The chosen experts' rows, gathered expert after expert (T K rows in all).
+  std::vector<std::size_t> experts, first;
+  std::size_t n = 0;
   for (std::size_t e = 0; e < E; ++e) {
-    const auto& list = routed[e];
-    if (list.empty()) continue;
-    const std::size_t n = list.size();
-    for (std::size_t i = 0; i < n; ++i) std::copy_n(&m.t[list[i].first * H], H, &m.xe[i * H]);
-    linear_expert(m.pool, m.xe.data(), n, H, w.mlp1, e, m.h1.data(), 2 * I);
-    kernels::swiglu(m.h1.data(), n, I, kSwigluAlpha, c.swiglu_limit, m.act.data());
-    linear_expert(m.pool, m.act.data(), n, I, w.mlp2, e, m.ye.data(), H);
-    for (std::size_t i = 0; i < n; ++i) kernels::axpy_f32(list[i].second, &m.ye[i * H], &m.moe[list[i].first * H], H);
+    if (routed[e].empty()) continue;
+    experts.push_back(e);
+    first.push_back(n);
+    for (const auto& [r, weight] : routed[e]) std::copy_n(&m.t[r * H], H, &m.xe[n++ * H]);
+  }
+  m.panels.resize(experts.size());
+  for (std::size_t i = 0; i < experts.size(); ++i)
+    kernels::prepare_mxfp4_q8(&m.xe[first[i] * H], routed[experts[i]].size(), H, w.mlp1.int8_activations ? 1 : 3,
+                              m.panels[i]);
+  experts_product(m.pool, w.mlp1, H, 2 * I, experts, first, m.panels, m.h1.data());
+  kernels::swiglu(m.h1.data(), n, I, kSwigluAlpha, c.swiglu_limit, m.act.data());
+  for (std::size_t i = 0; i < experts.size(); ++i)
+    kernels::prepare_mxfp4_q8(&m.act[first[i] * I], routed[experts[i]].size(), I, w.mlp2.int8_activations ? 1 : 3,
+                              m.panels[i]);
+  experts_product(m.pool, w.mlp2, I, H, experts, first, m.panels, m.ye.data());
+  // Summed into each row in expert order, as before the experts shared a pass.
+  std::fill_n(m.moe.begin(), T * H, 0.0f);
+  for (std::size_t i = 0; i < experts.size(); ++i) {
+    const auto& list = routed[experts[i]];
+    for (std::size_t j = 0; j < list.size(); ++j)
+      kernels::axpy_f32(list[j].second, &m.ye[(first[i] + j) * H], &m.moe[list[j].first * H], H);
   }
   kernels::residual_add(m.x.data(), m.moe.data(), T * H);
   trace_rows(trace, name + "mlp.resid", m.x.data(), T, H);
@@ -262,12 +281,13 @@ void forward(CpuModel& m, std::span<const StepSequence> batch, const TraceFn* tr
   const std::size_t T = rows.total, H = sz(c.hidden_size), Q = sz(c.q_width()), KV = sz(c.kv_width()),
                     E = sz(c.num_experts), K = sz(c.experts_per_token), I = sz(c.intermediate_size);
   if (T == 0) return;
-  for (auto* buf : {&m.x, &m.t, &m.tmp, &m.moe, &m.xe, &m.ye}) buf->resize(T * H);
+  for (auto* buf : {&m.x, &m.t, &m.tmp, &m.moe}) buf->resize(T * H);
+  for (auto* buf : {&m.xe, &m.ye}) buf->resize(T * K * H);
   for (auto* buf : {&m.q, &m.o}) buf->resize(T * Q);
   for (auto* buf : {&m.k, &m.v}) buf->resize(T * KV);
   m.gate.resize(T * E);
-  m.h1.resize(T * 2 * I);
-  m.act.resize(T * I);
+  m.h1.resize(T * K * 2 * I);
+  m.act.resize(T * K * I);
   m.expert_idx.resize(T * K);
   m.expert_w.resize(T * K);
   m.pos.resize(T);

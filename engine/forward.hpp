@@ -15,6 +15,7 @@
 #include "engine/rope.hpp"
 #include "engine/thread_pool.hpp"
 #include "engine/weights.hpp"
+#include "kernels/cpu/matmul_mxfp4_q8.hpp"
 
 namespace ossa::engine {
 
@@ -33,8 +34,10 @@ struct CpuModel {
 
   float* block(BlockId b);  // allocates on first use
 
-  // Scratch, reused between steps (rows = tokens of the step).
+  // Scratch, reused between steps (rows = tokens of the step; xe, h1, act and ye hold a row per
+  // (token, chosen expert)).
   std::vector<float> x, t, q, k, v, o, tmp, gate, moe, xe, h1, act, ye, final_rows, logits_rows;
+  std::vector<kernels::Mxfp4Q8Panel> panels;  // one per chosen expert of the step's MLP
   std::vector<std::int32_t> expert_idx;
   std::vector<float> expert_w;
   std::vector<std::size_t> pos;
