@@ -1,6 +1,7 @@
 #pragma once
 // The seam between the engine and the hardware that runs the model. A backend owns the
-// weights resident in its memory (the CPU backend uses the mapped checkpoint in place), the
+// weights resident in its memory (the CPU backend copies the ones it streams onto huge pages
+// and uses the rest in place in the mapped checkpoint), the
 // storage of the KV cache blocks (their ids are handed out by the engine's BlockPool), and its
 // scratch; and it does one thing: run a batched step. The CPU backend (engine/cpu/) is the
 // reference; a CUDA backend is the second implementation of this interface.
@@ -46,6 +47,9 @@ class Backend {
   // CUDA backend: most of the device memory free after the weights); 0 = the engine's host
   // default (default_kv_memory_bytes).
   virtual std::uint64_t kv_budget_default() const { return 0; }
+  // Where the weights live, in a few words ("huge pages (12345 MiB copied at load)"); empty
+  // where there is nothing to say.
+  virtual std::string weights_note() const { return {}; }
 };
 
 }  // namespace ossa::engine

@@ -45,7 +45,7 @@ std::size_t capacity_for(std::uint64_t bytes, const KvGeometry& g) {
 // The backend for `device`; `note` says which ran and, for auto, why.
 std::unique_ptr<Backend> make_backend(const Checkpoint& ck, const ModelConfig& c, const ModelWeights& w,
                                       unsigned threads, const Device& device, [[maybe_unused]] std::uint64_t kv_bytes,
-                                      const WeightsQ8& q8, std::string& note) {
+                                      const WeightsQ8& q8, bool map_weights, std::string& note) {
   using Kind = Device::Kind;
   if (device.kind == Kind::cuda) {
 #ifdef OSSA_HAVE_CUDA
@@ -75,19 +75,20 @@ std::unique_ptr<Backend> make_backend(const Checkpoint& ck, const ModelConfig& c
     }
 #endif
   }
-  return make_cpu_backend(ck, c, w, threads);
+  return make_cpu_backend(ck, c, w, threads, map_weights);
 }
 }  // namespace
 
 ModelImpl::ModelImpl(Checkpoint ck, unsigned n_threads, std::uint64_t kv_memory_bytes, const WeightsQ8& q8_groups,
-                     const Device& device)
+                     const Device& device, bool map_weights)
     : checkpoint(std::move(ck)),
       config(checkpoint.config()),
       weights(bind_weights(checkpoint)),
       weights_q8(q8_groups),
       q8(quantize_weights(config, weights, weights_q8, n_threads)),
       threads(n_threads),
-      backend(make_backend(checkpoint, config, weights, n_threads, device, kv_memory_bytes, weights_q8, device_note)),
+      backend(make_backend(checkpoint, config, weights, n_threads, device, kv_memory_bytes, weights_q8, map_weights,
+                           device_note)),
       kv(KvGeometry::of(config)),
       kv_budget_bytes(kv_memory_bytes         ? kv_memory_bytes
                       : backend->kv_budget_default() ? backend->kv_budget_default()
@@ -119,7 +120,7 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& dir, const
   unsigned threads = options.threads;
   if (threads == 0 || threads > cores) threads = cores;
   auto impl = std::make_unique<ModelImpl>(Checkpoint::open(dir), threads, options.kv_memory_bytes, options.weights_q8,
-                                           options.device);
+                                           options.device, options.map_weights);
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 
@@ -130,6 +131,7 @@ unsigned Model::threads() const { return impl_->threads; }
 std::uint64_t Model::weight_bytes() const { return impl_->checkpoint.data_bytes(); }
 const char* Model::backend_name() const { return impl_->backend->name(); }
 const std::string& Model::device_note() const { return impl_->device_note; }
+std::string Model::weights_note() const { return impl_->backend->weights_note(); }
 const WeightsQ8& Model::weights_q8() const { return impl_->weights_q8; }
 std::uint64_t Model::q8_bytes() const { return impl_->q8.bytes; }
 

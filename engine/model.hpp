@@ -50,6 +50,9 @@ struct LoadOptions {
   WeightsQ8 weights_q8 = {};
   // Where the model runs (device.hpp). The CLI's default is auto; the library's is the CPU.
   Device device = {};
+  // CPU: keep the weights the forward pass streams in the mapped checkpoint (4 KiB pages)
+  // rather than copying them onto huge pages at load (engine/cpu/resident_weights.hpp).
+  bool map_weights = false;
 };
 
 // The KV cache's blocks: how many the budget allows, how many are in use (by sequences or
@@ -70,7 +73,8 @@ class ModelImpl;
 
 class Model {
  public:
-  // Maps the weights (never copied) and validates every tensor up front.
+  // Maps the weights and validates every tensor up front. The CPU backend then copies the
+  // ones it streams onto huge pages unless options.map_weights (weights_note says which).
   static std::shared_ptr<const Model> load(const std::filesystem::path& dir,
                                            const LoadOptions& options = {});
   ~Model();
@@ -102,6 +106,8 @@ class Model {
   // Which device runs the model and, when LoadOptions::device was auto, why: "cuda:0 (NVIDIA
   // H100 80GB HBM3)", "cpu (auto: no CUDA device: ...)".
   const std::string& device_note() const;
+  // Where the backend keeps the weights: "huge pages (N MiB copied at load)", or "mapped (why)".
+  std::string weights_note() const;
 
   ModelImpl& impl() const { return *impl_; }  // engine-internal (internally synchronised)
 

@@ -19,7 +19,7 @@ namespace ossa::engine {
 class ModelImpl {
  public:
   ModelImpl(Checkpoint ck, unsigned threads, std::uint64_t kv_memory_bytes, const WeightsQ8& weights_q8 = {},
-            const Device& device = {});
+            const Device& device = {}, bool map_weights = false);
   ~ModelImpl();
 
   Checkpoint checkpoint;

@@ -1,8 +1,5 @@
 #include "engine/quantize_q8.hpp"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <string>
 
 #include "engine/model.hpp"
@@ -16,38 +13,25 @@ using kernels::kQ8Block;
 
 std::size_t sz(int v) { return static_cast<std::size_t>(v); }
 
-// Drops the whole pages inside [p, p + bytes): the bf16 copy is not read again. Partial pages
-// at the ends may hold a neighbouring tensor and stay.
-void release(ModelWeights& w, Q8Store& store, const void* p, std::size_t bytes) {
-  static const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
-  const std::uintptr_t lo = (a + page - 1) / page * page, hi = (a + bytes) / page * page;
-  if (hi > lo) {
-    // The mapping is shared and read-only: dropping only unmaps the pages from this process
-    // (they stay in the page cache), so a later read would be correct, just slow.
-    ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
-  }
-  w.released.emplace_back(static_cast<const std::uint8_t*>(p), bytes);
-  store.released_bytes += bytes;
-}
-
-// rows x K bf16 -> a Q8 copy, rows split over the pool, then the bf16 pages are dropped.
+// rows x K bf16 -> a Q8 copy, rows split over the pool, then the bf16 pages are dropped (the
+// bf16 copy is not read again).
 Q8Matrix quantize(ThreadPool& pool, ModelWeights& w, Q8Store& store, const std::uint16_t*& src,
                   std::size_t rows, std::size_t K) {
-  auto qs = std::make_unique<std::int8_t[]>(rows * K);
-  auto d = std::make_unique<float[]>(rows * K / kQ8Block);
+  // On huge pages, as the CPU backend's copy of the other streamed weights (huge_pages.hpp).
+  HugeBuffer qs(rows * K), d(rows * K / kQ8Block * sizeof(float));
   const std::uint16_t* from = src;
-  std::int8_t* q = qs.get();
-  float* s = d.get();
+  auto* q = reinterpret_cast<std::int8_t*>(qs.data());
+  auto* s = reinterpret_cast<float*>(d.data());
   pool.parallel_for(rows, [&](std::size_t r0, std::size_t r1) {
     kernels::quantize_bf16_q8(from + r0 * K, (r1 - r0) * K, q + r0 * K, s + r0 * K / kQ8Block);
   });
-  release(w, store, from, rows * K * sizeof(std::uint16_t));
+  drop_mapped_pages(w, from, rows * K * sizeof(std::uint16_t));
+  store.released_bytes += rows * K * sizeof(std::uint16_t);
   src = nullptr;
   store.bytes += kernels::q8_row_bytes(K) * rows;
-  Q8Matrix m{qs.get(), d.get()};
-  store.values.push_back(std::move(qs));
-  store.scales.push_back(std::move(d));
+  Q8Matrix m{q, s};
+  store.memory.push_back(std::move(qs));
+  store.memory.push_back(std::move(d));
   return m;
 }
 }  // namespace

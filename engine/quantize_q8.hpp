@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/config.hpp"
+#include "engine/huge_pages.hpp"
 #include "engine/weights.hpp"
 #include "engine/weights_q8.hpp"
 
@@ -17,8 +18,7 @@ namespace ossa::engine {
 
 // Owns the Q8 copies; ModelWeights' Q8Matrix fields point into it.
 struct Q8Store {
-  std::vector<std::unique_ptr<std::int8_t[]>> values;
-  std::vector<std::unique_ptr<float[]>> scales;
+  std::vector<HugeBuffer> memory;  // int8 values and fp32 scales of each matrix
   std::uint64_t bytes = 0;           // Q8 bytes held
   std::uint64_t released_bytes = 0;  // bf16 bytes whose pages were dropped
 };

@@ -1,5 +1,8 @@
 #include "engine/weights.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 namespace ossa::engine {
 namespace {
 using Shape = std::vector<std::int64_t>;
@@ -11,6 +14,14 @@ const std::uint8_t* u8(const Checkpoint& ck, const std::string& name, const Shap
   return ck.require(name, DType::u8, shape).data;
 }
 }  // namespace
+
+void drop_mapped_pages(ModelWeights& w, const void* p, std::size_t bytes) {
+  static const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t lo = (a + page - 1) / page * page, hi = (a + bytes) / page * page;
+  if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+  w.released.emplace_back(static_cast<const std::uint8_t*>(p), bytes);
+}
 
 ModelWeights bind_weights(const Checkpoint& ck) {
   const ModelConfig& c = ck.config();

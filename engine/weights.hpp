@@ -52,10 +52,16 @@ struct ModelWeights {
   const std::uint16_t* unembedding = nullptr;  // [V, H]
   std::vector<LayerWeights> layers;
   Q8Matrix embedding_q8, unembedding_q8;  // --weights-q8 embedding / unembedding
-  // Mapped byte ranges whose pages were dropped after quantizing (never read again, so
-  // prefetch skips them).
+  // Mapped byte ranges whose pages were dropped after quantizing or copying (never read
+  // again, so prefetch skips them).
   std::vector<std::pair<const std::uint8_t*, std::size_t>> released;
 };
+
+// Drops this process's mapping of the whole pages inside [p, p + bytes) (madvise
+// MADV_DONTNEED; they stay in the page cache, and a later read would be correct, just slow) and
+// records the range in w.released. Partial pages at the ends may hold a neighbouring tensor
+// and stay.
+void drop_mapped_pages(ModelWeights& w, const void* p, std::size_t bytes);
 
 // Looks up and checks every tensor the config implies (dtype and shape); throws
 // CheckpointError naming the first bad tensor and its file.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "engine/cpu/resident_weights.hpp"
 #include "engine/forward.hpp"
 
 namespace ossa::engine {
@@ -12,10 +13,11 @@ namespace {
 
 class CpuBackend final : public Backend {
  public:
-  CpuBackend(const Checkpoint& ck, const ModelConfig& c, const ModelWeights& w, unsigned threads)
-      : ck_(ck), m_(c, w, threads) {}
+  CpuBackend(const Checkpoint& ck, const ModelConfig& c, const ModelWeights& w, unsigned threads, bool map_weights)
+      : ck_(ck), resident_(make_resident(ck, c, w, map_weights, threads)), m_(c, resident_.weights, threads) {}
 
   const char* name() const override { return "cpu"; }
+  std::string weights_note() const override { return resident_.note; }
 
   void reserve_blocks(std::size_t count) override {
     if (m_.blocks.size() < count) m_.blocks.resize(count);
@@ -58,14 +60,15 @@ class CpuBackend final : public Backend {
 
  private:
   const Checkpoint& ck_;
+  ResidentWeights resident_;  // before m_, which reads its weights
   CpuModel m_;
 };
 
 }  // namespace
 
 std::unique_ptr<Backend> make_cpu_backend(const Checkpoint& checkpoint, const ModelConfig& config,
-                                          const ModelWeights& weights, unsigned threads) {
-  return std::make_unique<CpuBackend>(checkpoint, config, weights, threads);
+                                          const ModelWeights& weights, unsigned threads, bool map_weights) {
+  return std::make_unique<CpuBackend>(checkpoint, config, weights, threads, map_weights);
 }
 
 }  // namespace ossa::engine

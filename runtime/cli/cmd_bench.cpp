@@ -1,4 +1,5 @@
-// `ossa bench --model DIR [--prompt N] [--gen N] [--threads N] [--weights-q8 LIST] [--device D]`: load
+// `ossa bench --model DIR [--prompt N] [--gen N] [--threads N] [--weights-q8 LIST] [--device D]
+// [--map-weights]`: load
 // time, prefill and decode speed, peak memory, and this machine's measured read bandwidth with
 // the decode bound it implies (weight bytes one decode step must read / bandwidth), so each run
 // states its own efficiency. With --weights-q8 it says which weights are 8-bit, the kernel path
@@ -45,6 +46,7 @@ struct Options {
   std::string sessions;        // comma-separated counts
   std::size_t shared_prefix = 0;
   std::uint64_t kv_memory_mib = 0;
+  bool map_weights = false;
 };
 
 double seconds_since(Clock::time_point t0) {
@@ -203,6 +205,9 @@ ossa::cli::Run setup(CLI::App& cmd) {
   cmd.add_option("--sessions", opts->sessions, "Also run S sequences at once, e.g. 1,2,4,8 (batched steps)");
   cmd.add_option("--shared-prefix", opts->shared_prefix, "Also measure the prefix cache: first N prompt tokens shared, 0..1048576")->check(CLI::Range(0.0, 1048576.0));
   cmd.add_option("--kv-memory", opts->kv_memory_mib, "KV cache budget in MiB, 0..16777216 (0 = half the available memory)")->check(CLI::Range(0.0, 16777216.0));
+  cmd.add_flag("--map-weights", opts->map_weights,
+               "CPU: read the weights from the mapped checkpoint (4 KiB pages) instead of copying the streamed "
+               "ones onto huge pages at load (the default where the kernel has them and memory allows)");
   return [opts] {
     std::vector<std::size_t> session_counts;
     if (!opts->sessions.empty()) {
@@ -217,7 +222,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
     auto t0 = Clock::now();
     const auto device = ossa::cli::device(opts->device);
     auto model = ossa::cli::load_model(ossa::cli::model_dir(opts->model), opts->threads, opts->kv_memory_mib << 20,
-                                       ossa::cli::weights_q8(opts->weights_q8), device);
+                                       ossa::cli::weights_q8(opts->weights_q8), device, opts->map_weights);
     const double load_s = seconds_since(t0);
     // Page the weights in before timing, so prefill measures compute, not the disk.
     t0 = Clock::now();
@@ -264,6 +269,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
         {"page_in_bytes", touched},
         {"isa", ossa::kernels::isa_name(ossa::kernels::active_isa())},
         {"weights_q8", model->weights_q8().names()},
+        {"weights_memory", model->weights_note()},
         {"prefill_s", prefill_s},
         {"prefill_tok_s", prefill_s > 0 ? static_cast<double>(opts->prompt) / prefill_s : 0.0},
         {"decode_s", decode_s},

@@ -66,8 +66,9 @@ inline engine::Device device(const std::string& text) {
 inline std::shared_ptr<const engine::Model> load_model(const std::filesystem::path& dir, unsigned threads,
                                                        std::uint64_t kv_memory_bytes = 0,
                                                        const engine::WeightsQ8& weights_q8 = {},
-                                                       const engine::Device& device = {}) {
-  auto model = engine::Model::load(dir, {threads, kv_memory_bytes, weights_q8, device});
+                                                       const engine::Device& device = {},
+                                                       bool map_weights = false) {
+  auto model = engine::Model::load(dir, {threads, kv_memory_bytes, weights_q8, device, map_weights});
   if (device.kind != engine::Device::Kind::cpu) log::info("device: ", model->device_note());
   if (threads > model->threads())
     log::warn("--threads ", threads, " is more than the ", model->threads(),

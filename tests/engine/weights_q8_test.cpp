@@ -25,6 +25,7 @@
 #include "engine/weights_q8.hpp"
 #include "kernels/cpu/isa.hpp"
 #include "tests/engine/golden_data.hpp"
+#include "tests/engine/mapped_rss.hpp"
 
 using namespace ossa;
 using engine::Model;
@@ -171,28 +172,6 @@ TEST(WeightsQ8, BytesPerTokenCountTheQ8Size) {
   EXPECT_EQ(all->weights_q8().names(), "attention,embedding,unembedding,experts");
 }
 
-namespace {
-// Resident bytes of this process's mappings of `file` (/proc/self/smaps), or -1 when the
-// kernel gives no smaps.
-long long mapped_rss(const std::filesystem::path& file) {
-  std::ifstream in("/proc/self/smaps");
-  if (!in) return -1;
-  const std::string name = std::filesystem::canonical(file).string();
-  std::string line;
-  bool ours = false;
-  long long kib = 0;
-  while (std::getline(in, line)) {
-    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') != std::string::npos &&
-        line.find(' ') > line.find('-')) {
-      ours = line.size() >= name.size() && line.compare(line.size() - name.size(), name.size(), name) == 0;
-    } else if (ours && line.rfind("Rss:", 0) == 0) {
-      kib += std::stoll(line.substr(4));
-    }
-  }
-  return kib * 1024;
-}
-}  // namespace
-
 // The bf16 copy of a quantized tensor does not stay resident: its pages are dropped right after
 // quantizing and prefetch() does not map them back. tiny-harmony's embedding and unembedding
 // (201088 x 64 bf16, 25.7 MB each) are most of its file.
@@ -210,15 +189,18 @@ TEST(WeightsQ8, QuantizedTensorsLeaveTheProcessMemory) {
     auto m = Model::load(dir, o);
     const auto touched = m->prefetch();
     EXPECT_LE(touched, static_cast<std::uint64_t>(size - 2 * table));
-    q8_rss = mapped_rss(file);
+    q8_rss = test::mapped_rss(file);
     Session s(m);  // and it still runs
     s.append(test::pseudo_tokens(5, 3));
     EXPECT_FALSE(std::isnan(s.logits()[0]));
   }
   {
-    auto m = Model::load(dir, {2});
+    engine::LoadOptions o;
+    o.threads = 2;
+    o.map_weights = true;  // nothing copied onto huge pages: every page is read from the mapping
+    auto m = Model::load(dir, o);
     m->prefetch();
-    bf16_rss = mapped_rss(file);
+    bf16_rss = test::mapped_rss(file);
   }
   std::filesystem::remove_all(dir);
   if (q8_rss < 0) GTEST_SKIP() << "no /proc/self/smaps here";
