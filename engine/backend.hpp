@@ -1,9 +1,9 @@
 #pragma once
 // The seam between the engine and the hardware that runs the model. A backend owns the
 // weights resident in its memory (the CPU backend copies the ones it streams onto huge pages
-// and uses the rest in place in the mapped checkpoint), the
-// storage of the KV cache blocks (their ids are handed out by the engine's BlockPool), and its
-// scratch; and it does one thing: run a batched step. The CPU backend (engine/cpu/) is the
+// and uses the rest in place in the mapped checkpoint), the storage of the KV cache blocks
+// (their ids are handed out by the engine's BlockPool), and its scratch; and it does one
+// thing: run a batched step. The CPU backend (engine/cpu/) is the
 // reference; a CUDA backend is the second implementation of this interface.
 #include <cstddef>
 #include <cstdint>

@@ -19,8 +19,9 @@
 
 namespace ossa::engine {
 
-// What the CPU forward pass reads and writes: weights (in place in the mapped checkpoint),
-// the RoPE table, the sinks widened once, the KV blocks' storage and scratch.
+// What the CPU forward pass reads and writes: weights (the backend's copy on huge pages, the
+// rest in place in the mapped checkpoint: cpu/resident_weights.hpp), the RoPE table, the sinks
+// widened once, the KV blocks' storage and scratch.
 struct CpuModel {
   CpuModel(const ModelConfig& c, const ModelWeights& w, unsigned threads);
 

@@ -1,9 +1,8 @@
 #pragma once
 // Anonymous memory that the kernel may back with 2 MiB pages (transparent huge pages), for the
 // weights the CPU engine streams every step. Read from 4 KiB pages, a weight matrix costs a
-// TLB miss every 4 KiB and the hardware prefetchers stop at every page edge; on a 2 MiB page
-// neither happens. Measured on a 2-core Zen 5 with synth-20b: the MXFP4 experts read 27%
-// faster per decode step from huge pages than from the mapped checkpoint (engine/README.md).
+// TLB miss every 4 KiB and the hardware prefetchers stop at every page edge; a 2 MiB page
+// has neither cost (engine/README.md gives the decode figures).
 #include <cstddef>
 #include <cstdint>
 #include <string>
