@@ -4,7 +4,8 @@
 // attention and unembedding from the mapping means 4 KiB pages: a TLB miss every 4 KiB and
 // hardware prefetchers that stop at each page edge. At load the backend copies those tensors
 // into one anonymous region on transparent huge pages (engine/huge_pages.hpp) and drops the
-// mapped pages of each as soon as it is copied, so the process never holds both copies. The
+// mapped pages of each as soon as it is copied, so the process never holds both copies, and
+// its pages in the page cache, so that the kernel has free 2 MiB pages for the rest. The
 // embedding (one row per token), norms, biases and sinks stay mapped.
 //
 // Skipped, with a note, when the kernel has no transparent huge pages, when the copy would not
