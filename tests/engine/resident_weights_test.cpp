@@ -2,7 +2,6 @@
 // the same logits as reading the mapping, the copied tensors' mapped pages dropped, and the
 // buffer it lives in (engine/huge_pages.hpp).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -12,9 +11,8 @@
 #include "engine/huge_pages.hpp"
 #include "engine/model.hpp"
 #include "engine/session.hpp"
-#include "engine/synth.hpp"
 #include "tests/engine/golden_data.hpp"
-#include "tests/engine/mapped_rss.hpp"
+#include "tests/engine/weights_memory.hpp"
 
 using namespace ossa;
 using engine::Model;
@@ -70,28 +68,23 @@ TEST(ResidentWeights, CopyGivesTheSameLogitsAsTheMapping) {
 // prefetch() does not map them back. tiny-harmony's unembedding (201088 x 64 bf16, 25.7 MB) is
 // copied; its embedding, the same size, is read a row per token and stays mapped.
 TEST(ResidentWeights, CopiedTensorsLeaveTheMapping) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ossa-resident-" + std::to_string(::getpid()));
-  engine::write_synthetic_checkpoint(engine::preset_config("tiny-harmony"), dir, 9);
-  const auto file = dir / "model.safetensors";
-  const long long size = static_cast<long long>(std::filesystem::file_size(file));
-  const long long table = 201088LL * 64 * 2;
   long long copied_rss = 0, mapped_rss = 0;
   std::string note;
+  test::TinyHarmonyCheckpoint ck("resident");
   {
-    auto m = load(dir, false);
+    auto m = load(ck.dir, false);
     note = m->weights_note();
     m->prefetch();
-    copied_rss = test::mapped_rss(file);
+    copied_rss = test::mapped_rss(ck.file);
   }
   {
-    auto m = load(dir, true);
+    auto m = load(ck.dir, true);
     m->prefetch();
-    mapped_rss = test::mapped_rss(file);
+    mapped_rss = test::mapped_rss(ck.file);
   }
-  std::filesystem::remove_all(dir);
   if (copied_rss < 0) GTEST_SKIP() << "no /proc/self/smaps here";
-  EXPECT_GT(mapped_rss, size - 64 * 1024);  // the check itself sees the whole file
+  EXPECT_GT(mapped_rss, ck.size - 64 * 1024);  // the check itself sees the whole file
   if (note.rfind("huge pages", 0) != 0) GTEST_SKIP() << "weights stayed mapped here: " << note;
-  EXPECT_LT(copied_rss, size - table + 64 * 1024);
-  EXPECT_GT(copied_rss, table - 64 * 1024);  // the embedding is still read from the mapping
+  EXPECT_LT(copied_rss, ck.size - ck.table + 64 * 1024);
+  EXPECT_GT(copied_rss, ck.table - 64 * 1024);  // the embedding is still read from the mapping
 }

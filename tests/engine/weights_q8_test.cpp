@@ -6,26 +6,20 @@
 // group names it accepts, and that the default path is the bf16 one.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
-#include <filesystem>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "engine/generate.hpp"
 #include "engine/model.hpp"
 #include "engine/sampler.hpp"
 #include "engine/session.hpp"
-#include "engine/synth.hpp"
 #include "engine/weights_q8.hpp"
 #include "kernels/cpu/isa.hpp"
 #include "tests/engine/golden_data.hpp"
-#include "tests/engine/mapped_rss.hpp"
+#include "tests/engine/weights_memory.hpp"
 
 using namespace ossa;
 using engine::Model;
@@ -176,20 +170,16 @@ TEST(WeightsQ8, BytesPerTokenCountTheQ8Size) {
 // quantizing and prefetch() does not map them back. tiny-harmony's embedding and unembedding
 // (201088 x 64 bf16, 25.7 MB each) are most of its file.
 TEST(WeightsQ8, QuantizedTensorsLeaveTheProcessMemory) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ossa-q8-rss-" + std::to_string(::getpid()));
-  engine::write_synthetic_checkpoint(engine::preset_config("tiny-harmony"), dir, 9);
-  const auto file = dir / "model.safetensors";
-  const long long size = static_cast<long long>(std::filesystem::file_size(file));
-  const long long table = 201088LL * 64 * 2;
   long long q8_rss = 0, bf16_rss = 0;
+  test::TinyHarmonyCheckpoint ck("q8-rss");
   {
     engine::LoadOptions o;
     o.threads = 2;
     o.weights_q8 = engine::parse_weights_q8("embedding,unembedding");
-    auto m = Model::load(dir, o);
+    auto m = Model::load(ck.dir, o);
     const auto touched = m->prefetch();
-    EXPECT_LE(touched, static_cast<std::uint64_t>(size - 2 * table));
-    q8_rss = test::mapped_rss(file);
+    EXPECT_LE(touched, static_cast<std::uint64_t>(ck.size - 2 * ck.table));
+    q8_rss = test::mapped_rss(ck.file);
     Session s(m);  // and it still runs
     s.append(test::pseudo_tokens(5, 3));
     EXPECT_FALSE(std::isnan(s.logits()[0]));
@@ -198,16 +188,15 @@ TEST(WeightsQ8, QuantizedTensorsLeaveTheProcessMemory) {
     engine::LoadOptions o;
     o.threads = 2;
     o.map_weights = true;  // nothing copied onto huge pages: every page is read from the mapping
-    auto m = Model::load(dir, o);
+    auto m = Model::load(ck.dir, o);
     m->prefetch();
-    bf16_rss = test::mapped_rss(file);
+    bf16_rss = test::mapped_rss(ck.file);
   }
-  std::filesystem::remove_all(dir);
   if (q8_rss < 0) GTEST_SKIP() << "no /proc/self/smaps here";
-  std::printf("file %lld bytes; resident after prefetch: bf16 %lld, --weights-q8 embedding,unembedding %lld\n", size,
-              bf16_rss, q8_rss);
-  EXPECT_GT(bf16_rss, size - 64 * 1024);  // the check itself sees the whole file
-  EXPECT_LT(q8_rss, size - 2 * table + 64 * 1024);
+  std::printf("file %lld bytes; resident after prefetch: bf16 %lld, --weights-q8 embedding,unembedding %lld\n",
+              ck.size, bf16_rss, q8_rss);
+  EXPECT_GT(bf16_rss, ck.size - 64 * 1024);  // the check itself sees the whole file
+  EXPECT_LT(q8_rss, ck.size - 2 * ck.table + 64 * 1024);
 }
 
 TEST(WeightsQ8, ParsesGroupNamesAndRejectsOthers) {
