@@ -52,6 +52,7 @@ std::shared_ptr<const engine::Model> load_model(const Config& cfg, bool progress
     engine::LoadOptions lo;
     lo.threads = static_cast<unsigned>(cfg.threads);
     lo.weights_q8 = engine::parse_weights_q8(cfg.weights_q8);  // validated with the config
+    lo.map_weights = cfg.map_weights;
     model = engine::Model::load(cfg.model, lo);
   } catch (...) {
     done = true;

@@ -318,6 +318,7 @@ Config parse_config(const std::string& text, const std::string& origin) {
   r.str("model", c.model);
   r.integer("threads", c.threads, 0, kMaxThreads);
   r.strings("weights_q8", c.weights_q8);
+  r.boolean("map_weights", c.map_weights);
   r.str("reasoning", c.reasoning);
   r.str("instructions", c.instructions);
   r.str("date", c.date);
@@ -484,6 +485,7 @@ void apply_overrides(Config& c, const ConfigOverrides& o) {
   if (o.transcript_dir) c.transcript_dir = *o.transcript_dir;
   if (o.threads) c.threads = *o.threads;
   if (o.weights_q8) c.weights_q8 = *o.weights_q8;
+  if (o.map_weights) c.map_weights = *o.map_weights;
   if (o.max_tool_rounds) c.limits.max_tool_rounds = *o.max_tool_rounds;
   if (o.max_tokens) c.limits.max_tokens = *o.max_tokens;
   if (o.wall_time_s) c.limits.wall_time_s = *o.wall_time_s;
@@ -547,6 +549,7 @@ nlohmann::json to_json(const Config& c) {
       {"model", c.model},
       {"threads", c.threads},
       {"weights_q8", c.weights_q8},
+      {"map_weights", c.map_weights},
       {"reasoning", c.reasoning},
       {"instructions", c.instructions},
       {"date", c.date},

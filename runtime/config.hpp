@@ -42,6 +42,9 @@ struct Config {
   // bf16 weight groups the engine quantizes to 8 bits at load (attention, embedding,
   // unembedding, experts, all; engine/weights_q8.hpp); empty = none, the weights as shipped.
   std::vector<std::string> weights_q8;
+  // CPU: read the weights from the mapped checkpoint instead of copying the streamed ones onto
+  // huge pages at load (engine/cpu/resident_weights.hpp).
+  bool map_weights = false;
   std::string reasoning = "medium";  // low | medium | high
   std::string instructions;          // developer-message instructions
   std::string date;                  // conversation start date; empty = today (UTC)
@@ -86,6 +89,7 @@ struct ConfigOverrides {
   std::optional<int> threads, max_tool_rounds, max_tokens;
   std::optional<double> wall_time_s, temperature, tool_timeout_s;
   std::optional<unsigned long long> seed;
+  std::optional<bool> map_weights;
   std::optional<std::vector<std::string>> tools, tool_dirs, network_allowlist, weights_q8;
   std::optional<std::string> approve, search_backend;
 };

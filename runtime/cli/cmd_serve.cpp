@@ -31,6 +31,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
     engine::LoadOptions lo;
     lo.threads = static_cast<unsigned>(s.config.threads);
     lo.weights_q8 = engine::parse_weights_q8(s.config.weights_q8);  // validated with the config
+    lo.map_weights = s.config.map_weights;
     std::shared_ptr<const engine::Model> model = engine::Model::load(s.config.model, lo);
     if (model->config().vocab_size < static_cast<int>(harmony::tokens::kModelVocabSize))
       throw cli::UsageError("the checkpoint in " + s.config.model + " has a vocabulary of " +

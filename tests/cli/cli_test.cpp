@@ -295,6 +295,26 @@ TEST_F(EarlyChecks, UnknownWeightsQ8GroupIsAUsageError) {
   EXPECT_EQ(nlohmann::json::parse(r.out)["weights_q8"], nlohmann::json({"all"})) << r.out;
 }
 
+// --map-weights / map_weights (engine/cpu/resident_weights.hpp) reach the effective
+// configuration; a value that is not a boolean is an error naming the file and key.
+TEST_F(EarlyChecks, MapWeightsFlagAndKey) {
+  auto r = run_ossa({"config", "show", "--config", (root / "empty.toml").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["map_weights"], false) << r.out;
+  r = run_ossa({"config", "show", "--config", (root / "empty.toml").string(), "--map-weights"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["map_weights"], true) << r.out;
+  std::ofstream(root / "map.toml") << "map_weights = true\n";
+  r = run_ossa({"config", "show", "--config", (root / "map.toml").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["map_weights"], true) << r.out;
+  std::ofstream(root / "badmap.toml") << "map_weights = \"yes\"\n";
+  r = run_ossa({"config", "show", "--config", (root / "badmap.toml").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("badmap.toml"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("`map_weights`: expected true or false"), std::string::npos) << r.err;
+}
+
 TEST_F(EarlyChecks, UnknownSearchBackendIsAUsageError) {
   expect_usage_error(args("run", {"--search", "google", "hi"}),
                      "search.backend: unknown backend \"google\" (use searxng:<http(s) URL> or "
