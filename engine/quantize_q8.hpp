@@ -6,7 +6,6 @@
 // matmul_q8 for them (forward.cpp).
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "engine/config.hpp"

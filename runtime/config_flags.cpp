@@ -34,10 +34,7 @@ void ConfigFlags::add_to(CLI::App& cmd) {
       "Run these products in 8 bits, comma-separated: attention, embedding, unembedding (bf16 "
       "weights quantized at load), experts (int8 activations against the MXFP4 weights), all "
       "(default: none; see engine/README.md for the error it adds)");
-  cmd.add_flag_callback(
-      "--map-weights", [this] { overrides.map_weights = true; },
-      "CPU: read the weights from the mapped checkpoint (4 KiB pages) instead of copying the streamed "
-      "ones onto huge pages at load (the default where the kernel has them and memory allows)");
+  cmd.add_flag_callback("--map-weights", [this] { overrides.map_weights = true; }, kMapWeightsHelp);
   opt(cmd, "--reasoning", overrides.reasoning, "Reasoning effort: low|medium|high");
   opt(cmd, "--instructions", overrides.instructions, "Developer instructions for the model");
   opt(cmd, "--date", overrides.date, "Conversation start date, YYYY-MM-DD (default: today, UTC)");

@@ -12,6 +12,11 @@
 
 namespace ossa::runtime {
 
+// --map-weights' help, also given by `ossa bench`, which takes the flag without a configuration.
+inline constexpr const char* kMapWeightsHelp =
+    "CPU: read the weights from the mapped checkpoint (4 KiB pages) instead of copying the streamed "
+    "ones onto huge pages at load (the default where the kernel has them and memory allows)";
+
 struct ConfigFlags {
   std::string config_file;  // --config
   ConfigOverrides overrides;

@@ -67,14 +67,21 @@ struct Source {
   int fd;
 };
 
+// The open file whose mapping holds [from, from + bytes); null if none (or it could not be
+// opened).
+const Source* source_of(const std::vector<Source>& files, const std::uint8_t* from, std::size_t bytes) {
+  for (const auto& f : files)
+    if (f.fd >= 0 && from >= f.base && from + bytes <= f.base + f.size) return &f;
+  return nullptr;
+}
+
 // Copies [from, from + bytes) of the checkpoint into `to`, reading the file where the range is
 // in one (falling back to the mapping for any part read() cannot give).
 void copy_piece(const std::vector<Source>& files, const std::uint8_t* from, std::size_t bytes, std::uint8_t* to) {
-  for (const auto& f : files) {
-    if (f.fd < 0 || from < f.base || from + bytes > f.base + f.size) continue;
-    std::size_t done = 0;
+  std::size_t done = 0;
+  if (const Source* f = source_of(files, from, bytes)) {
     while (done < bytes) {
-      const ssize_t n = ::pread(f.fd, to + done, bytes - done, static_cast<off_t>(from - f.base + done));
+      const ssize_t n = ::pread(f->fd, to + done, bytes - done, static_cast<off_t>(from - f->base + done));
       if (n > 0) {
         done += static_cast<std::size_t>(n);
       } else if (n < 0 && errno == EINTR) {
@@ -83,21 +90,18 @@ void copy_piece(const std::vector<Source>& files, const std::uint8_t* from, std:
         break;
       }
     }
-    if (done < bytes) std::memcpy(to + done, from + done, bytes - done);
-    return;
   }
-  std::memcpy(to, from, bytes);
+  if (done < bytes) std::memcpy(to + done, from + done, bytes - done);
 }
+
 // Drops a copied range from the page cache too (POSIX_FADV_DONTNEED): the process has its own
 // copy now, and a second one in the cache leaves the kernel no free 2 MiB pages for the rest
 // of the copy, which then falls back to 4 KiB pages. synth-20b on a 24 GB machine: 685 of
 // 6,003 huge pages fell back without it, none with it. The cost: the next load of the same
 // checkpoint reads these ranges from the disk again.
 void drop_cached(const std::vector<Source>& files, const std::uint8_t* from, std::size_t bytes) {
-  for (const auto& f : files) {
-    if (f.fd < 0 || from < f.base || from + bytes > f.base + f.size) continue;
-    ::posix_fadvise(f.fd, static_cast<off_t>(from - f.base), static_cast<off_t>(bytes), POSIX_FADV_DONTNEED);
-  }
+  if (const Source* f = source_of(files, from, bytes))
+    ::posix_fadvise(f->fd, static_cast<off_t>(from - f->base), static_cast<off_t>(bytes), POSIX_FADV_DONTNEED);
 }
 }  // namespace
 
@@ -105,18 +109,18 @@ ResidentWeights make_resident(const Checkpoint& ck, const ModelConfig& c, const 
                               unsigned threads) {
   ResidentWeights r;
   r.weights = w;
-  std::vector<Tensor> list = streamed(c, r.weights);
-  std::uint64_t total = 0;
-  for (const auto& t : list) total += (t.bytes + kAlign - 1) / kAlign * kAlign;
-  std::string why_not;
   if (map_weights) {
     r.note = "mapped (--map-weights)";
     return r;
   }
+  std::string why_not;
   if (!huge_pages_available(&why_not)) {
     r.note = "mapped (" + why_not + ")";
     return r;
   }
+  std::vector<Tensor> list = streamed(c, r.weights);
+  std::uint64_t total = 0;
+  for (const auto& t : list) total += (t.bytes + kAlign - 1) / kAlign * kAlign;
   const std::uint64_t avail = anonymous_memory_available();
   if (total + kReserve > avail) {
     r.note = "mapped (copying " + std::to_string(total >> 20) + " MiB onto huge pages would leave less than " +

@@ -30,6 +30,7 @@
 #include "runtime/cli/command.hpp"
 #include "runtime/cli/token_ids.hpp"
 #include "runtime/cli/load_model.hpp"
+#include "runtime/config_flags.hpp"
 #include "runtime/json_output.hpp"
 
 namespace {
@@ -205,9 +206,7 @@ ossa::cli::Run setup(CLI::App& cmd) {
   cmd.add_option("--sessions", opts->sessions, "Also run S sequences at once, e.g. 1,2,4,8 (batched steps)");
   cmd.add_option("--shared-prefix", opts->shared_prefix, "Also measure the prefix cache: first N prompt tokens shared, 0..1048576")->check(CLI::Range(0.0, 1048576.0));
   cmd.add_option("--kv-memory", opts->kv_memory_mib, "KV cache budget in MiB, 0..16777216 (0 = half the available memory)")->check(CLI::Range(0.0, 16777216.0));
-  cmd.add_flag("--map-weights", opts->map_weights,
-               "CPU: read the weights from the mapped checkpoint (4 KiB pages) instead of copying the streamed "
-               "ones onto huge pages at load (the default where the kernel has them and memory allows)");
+  cmd.add_flag("--map-weights", opts->map_weights, ossa::runtime::kMapWeightsHelp);
   return [opts] {
     std::vector<std::size_t> session_counts;
     if (!opts->sessions.empty()) {
