@@ -247,12 +247,22 @@ void block(std::size_t tb, const Mxfp4Q8Panel& x, std::size_t t0, const std::uin
   rows<Lv, TB>(x, t0, blocks, scales, bias, y, ldy, n0, n1);
 }
 
+// Weight rows per cache block when many tokens share the product (32 rows of 2880: 48 KiB).
+constexpr std::size_t kRowBlock = 32;
+
+// With more tokens than one tile takes, rows go a block at a time and every token block
+// passes over it while it sits in cache, rather than the expert's whole weight coming from
+// memory once per kMaxTokens tokens. Each (token, row) sum is the same either way.
 template <std::size_t Lv>
 void impl_levels(const Mxfp4Q8Panel& x, const std::uint8_t* blocks, const std::uint8_t* scales,
                  const std::uint16_t* bias, float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
-  for (std::size_t t0 = 0; t0 < x.T; t0 += kMaxTokens) {
-    const std::size_t tb = x.T - t0 < kMaxTokens ? x.T - t0 : kMaxTokens;
-    block<Lv, kMaxTokens>(tb, x, t0, blocks, scales, bias, y + t0 * ldy, ldy, n0, n1);
+  const std::size_t rb = x.T <= kMaxTokens ? n1 - n0 : kRowBlock;
+  for (std::size_t r0 = n0; r0 < n1; r0 += rb) {
+    const std::size_t r1 = n1 - r0 < rb ? n1 : r0 + rb;
+    for (std::size_t t0 = 0; t0 < x.T; t0 += kMaxTokens) {
+      const std::size_t tb = x.T - t0 < kMaxTokens ? x.T - t0 : kMaxTokens;
+      block<Lv, kMaxTokens>(tb, x, t0, blocks, scales, bias, y + t0 * ldy, ldy, r0, r1);
+    }
   }
 }
 

@@ -41,6 +41,9 @@ inline float simd_scale_value(uint8_t s) {
 // one token is unchanged, so it is left out there. 1 and 4 KiB measured slower.
 constexpr std::size_t kBf16Ahead = 1024;
 
+// Weight rows per cache block when many tokens share a product (64 rows of 2880: 360 KiB).
+constexpr std::size_t kBf16RowBlock = 64;
+
 // Columns [k0, k1) of the product; adds to y unless k0 == 0 (then adds the bias instead).
 template <class V, std::size_t TB>
 void bf16_rows(const float* x, std::size_t K, std::size_t k0, std::size_t k1, const uint16_t* w,
@@ -151,9 +154,16 @@ void matmul_bf16_impl(const float* x, std::size_t T, std::size_t K, const uint16
                       std::size_t n1) {
   // Rows stream whole, sequentially: splitting the contraction into column chunks (to keep x
   // in L1) measured 3x slower here, the strided weight reads costing more than it saved.
-  for (std::size_t t0 = 0; t0 < T; t0 += V::max_tokens) {
-    const std::size_t tb = T - t0 < V::max_tokens ? T - t0 : V::max_tokens;
-    bf16_block<V, V::max_tokens>(tb, x + t0 * K, K, 0, K, w, bias, y + t0 * ldy, ldy, n0, n1);
+  // With more tokens than one block, rows go a block at a time and every token block passes
+  // over it while it sits in L2, rather than the whole weight coming from memory once per
+  // max_tokens tokens. Each (token, row) sum is the same either way.
+  const std::size_t rb = T <= V::max_tokens ? n1 - n0 : kBf16RowBlock;
+  for (std::size_t r0 = n0; r0 < n1; r0 += rb) {
+    const std::size_t r1 = n1 - r0 < rb ? n1 : r0 + rb;
+    for (std::size_t t0 = 0; t0 < T; t0 += V::max_tokens) {
+      const std::size_t tb = T - t0 < V::max_tokens ? T - t0 : V::max_tokens;
+      bf16_block<V, V::max_tokens>(tb, x + t0 * K, K, 0, K, w, bias, y + t0 * ldy, ldy, r0, r1);
+    }
   }
 }
 

@@ -131,6 +131,8 @@ BENCHMARK(BM_MatmulBf16)->ArgsProduct({{1, 2}, {1}, {16384}})->Unit(benchmark::k
 BENCHMARK(BM_MatmulBf16)->ArgsProduct({{2}, {512}, {5120}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulMxfp4)->ArgsProduct({{0, 1, 2}, {1, 4, 32}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulMxfp4Q8)->ArgsProduct({{0, 1, 2, 3}, {1, 4, 32}, {1, 3}})->Unit(benchmark::kMillisecond);
+// An expert's share of a 512-token prefill (512 x 4 routes / 32 experts).
+BENCHMARK(BM_MatmulMxfp4Q8)->ArgsProduct({{1, 3}, {64}, {1, 3}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulQ8)->ArgsProduct({{0, 1, 2, 3}, {1, 4, 32}, {5120}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulQ8)->ArgsProduct({{1, 2, 3}, {1}, {16384}})->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -89,6 +89,31 @@ TEST(Kernels, Bf16SimdMatchesScalar) {
   }
 }
 
+TEST(Kernels, Bf16ManyTokensGoRowBlockByRowBlockWithEachTokensSoloResult) {
+  // Past one block of tokens the rows go 64 at a time, every token block over each: 150 rows
+  // in two thread ranges (cut off a block boundary) against 19 tokens. Each token's row must
+  // be what it gets alone, bit for bit (a sequence's logits do not depend on its batch), and
+  // close to the reference.
+  std::mt19937 rng(3);
+  const std::size_t K = 96, T = 19, N = 150;
+  auto x = random_floats(T * K, rng);
+  auto w = random_bf16(N * K, rng, 0.1f);
+  auto b = random_bf16(N, rng, 0.5f);
+  std::vector<float> want(T * N);
+  scalar::matmul_bf16(x.data(), T, K, w.data(), b.data(), want.data(), N, 0, N);
+  for (const auto& v : simd_variants()) {
+    std::vector<float> got(T * N, -7.0f);
+    v.bf16(x.data(), T, K, w.data(), b.data(), got.data(), N, 0, 77);
+    v.bf16(x.data(), T, K, w.data(), b.data(), got.data(), N, 77, N);
+    expect_close(got, want, 0.1f * std::sqrt(static_cast<float>(K)) * 4, v.name);
+    for (std::size_t t = 0; t < T; ++t) {
+      std::vector<float> solo(N);
+      v.bf16(&x[t * K], 1, K, w.data(), b.data(), solo.data(), N, 0, N);
+      for (std::size_t n = 0; n < N; ++n) ASSERT_EQ(solo[n], got[t * N + n]) << v.name << " t=" << t << " n=" << n;
+    }
+  }
+}
+
 TEST(Kernels, Mxfp4SimdMatchesScalar) {
   std::mt19937 rng(2);
   for (std::size_t K : {32u, 64u, 96u, 2880u}) {
