@@ -10,6 +10,10 @@ namespace {
 #if defined(OSSA_SIMD_AVX512)
 struct MatmulV : V {
   static constexpr std::size_t max_tokens = 8;  // 32 registers
+  // bf16 tiles: 4 rows x 3 tokens x 2 chains = 24 accumulators, 4 weight registers and one
+  // activation register of the 32. Measured against 3 x 3, 3 x 4, 5 x 2, 6 x 2 and 2 x 6 (one
+  // core, 512 x 5120 x 2880): 129-159 ms, the others 152-197 ms.
+  static constexpr std::size_t bf16_tile_rows = 4, bf16_tile_tokens = 3;
   // MXFP4 rows per tile: one token gets 4 (4 FMA chains), more tokens get 2, so each
   // activation load serves two rows (prefill was bound by those loads); 8 x 2 accumulators
   // and the decoded rows fit the 32 registers. bf16 rows gain nothing from tiling (measured:
@@ -31,6 +35,9 @@ struct MatmulV : V {
 #else
 struct MatmulV : V {
   static constexpr std::size_t max_tokens = 4;  // 16 registers
+  // bf16 tiles: one row x 4 tokens x 2 chains (16 registers leave no room for more rows; 2
+  // rows x 3 tokens measured slower at 4 tokens, which it splits 3 + 1).
+  static constexpr std::size_t bf16_tile_rows = 1, bf16_tile_tokens = 4;
   // Two rows of one token: 4 accumulators and 2 x 4 decoded registers of the 16.
   template <std::size_t TB>
   static constexpr std::size_t row_tile = TB == 1 ? 2 : 1;
