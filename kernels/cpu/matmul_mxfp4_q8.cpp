@@ -75,7 +75,8 @@ void prepare_mxfp4_q8(const float* x, std::size_t T, std::size_t K, std::size_t 
     for (std::size_t u = 0; u < p.quads; ++u, unit += p.unit) {
       std::int32_t corr[16] = {};
       float scale[16] = {};
-      std::memset(unit, 0, 128 * p.levels);
+      // Only a row's last quad can be partial; a full one is written whole below.
+      if ((u + 1) * kGroupsPerQuad > groups) std::memset(unit, 0, 128 * p.levels);
       for (std::size_t L = 0; L < kGroupsPerQuad; ++L) {
         const std::size_t g = u * kGroupsPerQuad + L;
         if (g >= groups) break;
