@@ -16,8 +16,7 @@ struct MatmulV : V {
   static constexpr std::size_t bf16_tile_rows = 4, bf16_tile_tokens = 3;
   // MXFP4 rows per tile: one token gets 4 (4 FMA chains), more tokens get 2, so each
   // activation load serves two rows (prefill was bound by those loads); 8 x 2 accumulators
-  // and the decoded rows fit the 32 registers. bf16 rows gain nothing from tiling (measured:
-  // the same in cache, slower streaming from memory).
+  // and the decoded rows fit the 32 registers.
   template <std::size_t TB>
   static constexpr std::size_t row_tile = TB == 1 ? 4 : 2;
   // All 16 signed FP4 values fit one register, and permutexvar reads only the low 4 bits of

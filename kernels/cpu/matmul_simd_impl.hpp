@@ -13,11 +13,12 @@
 // elements), then the high-nibble codes (the odd ones), which saves unpacking nibbles into
 // element order. x is permuted once per call to match: per 2*width elements, evens then odds.
 //
-// Both kernels run weight rows against up to max_tokens tokens at once (each row is loaded and
-// decoded once per block of tokens), with the block size a template parameter so accumulators
-// stay in registers. bf16 takes one row at a time with two accumulator chains per token for one
-// token (decode), and tiles of bf16_tile_rows rows x bf16_tile_tokens tokens for more; MXFP4
-// takes a tile of rows (row_tile), so each token's activations are loaded once per tile.
+// Both kernels run weight rows against blocks of tokens (each row is loaded and decoded once per
+// block), with the block size a template parameter so accumulators stay in registers. bf16
+// takes one row at a time with two accumulator chains per token for one token (decode), and
+// tiles of bf16_tile_rows rows x bf16_tile_tokens tokens for more. MXFP4 runs up to
+// max_tokens tokens and takes a tile of rows (row_tile), so each token's activations are loaded
+// once per tile.
 
 #include <cstddef>
 #include <cstdint>
@@ -45,41 +46,11 @@ constexpr std::size_t kBf16Ahead = 1024;
 // Weight rows per cache block when many tokens share a product (64 rows of 2880: 360 KiB).
 constexpr std::size_t kBf16RowBlock = 64;
 
-// Columns [k0, k1) of the product; adds to y unless k0 == 0 (then adds the bias instead).
-// Not inlined: inlined into matmul_bf16 the one-token loop measured 30% slower on AVX2.
-template <class V, std::size_t TB>
-__attribute__((noinline)) void bf16_rows(const float* x, std::size_t K, std::size_t k0, std::size_t k1, const uint16_t* w,
-               const uint16_t* bias, float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
-  constexpr std::size_t W = V::width;
-  const std::size_t K2 = k0 + (k1 - k0) / (2 * W) * (2 * W);
-  for (std::size_t n = n0; n < n1; ++n) {
-    const uint16_t* row = w + n * K;
-    typename V::reg a0[TB], a1[TB];
-    for (std::size_t i = 0; i < TB; ++i) a0[i] = a1[i] = V::zero();
-    std::size_t k = k0;
-    for (; k < K2; k += 2 * W) {
-      if constexpr (TB > 1) __builtin_prefetch(row + k + kBf16Ahead, 0, 3);
-      const typename V::reg w0 = V::load_bf16(row + k);
-      const typename V::reg w1 = V::load_bf16(row + k + W);
-      for (std::size_t i = 0; i < TB; ++i) {
-        a0[i] = V::fma(w0, V::loadu(x + i * K + k), a0[i]);
-        a1[i] = V::fma(w1, V::loadu(x + i * K + k + W), a1[i]);
-      }
-    }
-    const float b = bias ? simd_bf16(bias[n]) : 0.0f;
-    for (std::size_t i = 0; i < TB; ++i) {
-      float s = V::reduce(V::add(a0[i], a1[i]));
-      for (std::size_t kk = k; kk < k1; ++kk) s += x[i * K + kk] * simd_bf16(row[kk]);
-      y[i * ldy + n] = k0 == 0 ? s + b : y[i * ldy + n] + s;
-    }
-  }
-}
-
-// A tile of NR bf16 rows against TB tokens, columns [0, K): each weight register and each
-// activation register serves several products, where bf16_rows loads a token's activations
-// once per row (prefill was bound by those loads). Every (token, row) pair keeps bf16_rows'
-// two chains over alternate 2W-column halves, reduced and finished the same way, so its sum
-// is bit for bit what bf16_rows (and a one-token decode) gives.
+// A tile of NR bf16 rows against TB tokens, all K columns, into y plus the bias. With several
+// rows each weight register and each activation register serves several products (a row at a
+// time loads a token's activations once per row, and prefill was bound by those loads). Every
+// (token, row) pair sums in two chains over alternate 2W-column halves, reduced and finished
+// the same way whatever NR and TB, so its result is bit for bit the one-token one.
 template <class V, std::size_t TB, std::size_t NR>
 void bf16_tile(const float* x, std::size_t K, const uint16_t* w, const uint16_t* bias, float* y,
                std::size_t ldy, std::size_t n) {
@@ -91,7 +62,9 @@ void bf16_tile(const float* x, std::size_t K, const uint16_t* w, const uint16_t*
   const uint16_t* row = w + n * K;
   std::size_t k = 0;
   for (; k < K2; k += 2 * W) {
-    for (std::size_t r = 0; r < NR; ++r) __builtin_prefetch(row + r * K + k + kBf16Ahead, 0, 3);
+    if constexpr (TB > 1) {
+      for (std::size_t r = 0; r < NR; ++r) __builtin_prefetch(row + r * K + k + kBf16Ahead, 0, 3);
+    }
     typename V::reg w0[NR];
     for (std::size_t r = 0; r < NR; ++r) w0[r] = V::load_bf16(row + r * K + k);
     for (std::size_t i = 0; i < TB; ++i) {
@@ -116,6 +89,14 @@ void bf16_tile(const float* x, std::size_t K, const uint16_t* w, const uint16_t*
   }
 }
 
+// Rows [n0, n1) one at a time against TB tokens: a one-token decode, and what tiles leave.
+// Not inlined: inlined into matmul_bf16 the one-token loop measured 30% slower on AVX2.
+template <class V, std::size_t TB>
+__attribute__((noinline)) void bf16_rows(const float* x, std::size_t K, const uint16_t* w, const uint16_t* bias,
+                                         float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
+  for (std::size_t n = n0; n < n1; ++n) bf16_tile<V, TB, 1>(x, K, w, bias, y, ldy, n);
+}
+
 // Rows [n0, n1) in tiles of V::bf16_tile_rows against TB tokens, the remainder by bf16_rows.
 template <class V, std::size_t TB>
 void bf16_tiles(const float* x, std::size_t K, const uint16_t* w, const uint16_t* bias, float* y,
@@ -123,7 +104,7 @@ void bf16_tiles(const float* x, std::size_t K, const uint16_t* w, const uint16_t
   constexpr std::size_t NR = V::bf16_tile_rows;
   std::size_t n = n0;
   for (; n + NR <= n1; n += NR) bf16_tile<V, TB, NR>(x, K, w, bias, y, ldy, n);
-  if (n < n1) bf16_rows<V, TB>(x, K, 0, K, w, bias, y, ldy, n, n1);
+  if (n < n1) bf16_rows<V, TB>(x, K, w, bias, y, ldy, n, n1);
 }
 
 template <class V, std::size_t TB>
@@ -135,7 +116,8 @@ void bf16_tile_block(std::size_t tb, const float* x, std::size_t K, const uint16
   bf16_tiles<V, TB>(x, K, w, bias, y, ldy, n0, n1);
 }
 
-// A tile of NB MXFP4 weight rows against TB tokens, columns [k0, k1), added as bf16_rows does.
+// A tile of NB MXFP4 weight rows against TB tokens, columns [k0, k1); adds to y unless k0 == 0
+// (then adds the bias instead).
 // One accumulator per (token, row) pair leaves the registers for a tile of 2 rows x 8 tokens;
 // one token gets 4 rows, so there are always at least four independent FMA chains. A token's
 // sum is taken in the same order whatever the tile, so a sequence's logits do not depend on
@@ -209,7 +191,7 @@ void matmul_bf16_impl(const float* x, std::size_t T, std::size_t K, const uint16
   // With more tokens than one block, rows go a block at a time and every token block passes
   // over it while it sits in L2, rather than the whole weight coming from memory once per
   // max_tokens tokens. Each (token, row) sum is the same either way.
-  if (T == 1) return bf16_rows<V, 1>(x, K, 0, K, w, bias, y, ldy, n0, n1);
+  if (T == 1) return bf16_rows<V, 1>(x, K, w, bias, y, ldy, n0, n1);
   constexpr std::size_t TT = V::bf16_tile_tokens;
   const std::size_t rb = T <= TT ? n1 - n0 : kBf16RowBlock;
   for (std::size_t r0 = n0; r0 < n1; r0 += rb) {
