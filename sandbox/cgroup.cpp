@@ -86,7 +86,7 @@ std::string join(const std::string& mount_point, const std::string& mount_root,
   return mount_point + rel;
 }
 
-std::vector<Cgroup::Controller> probe() {
+std::vector<Cgroup::Controller> probe_controllers() {
   std::vector<Cgroup::Controller> found;
   auto mounts = cgroup_mounts();
   // Our own cgroup paths: "0::/path" (v2), "N:ctrl,ctrl:/path" (v1).
@@ -162,7 +162,7 @@ const std::vector<Cgroup::Controller>& Cgroup::available() {
   static std::once_flag once;
   static std::vector<Controller> controllers;
   std::call_once(once, [] {
-    controllers = probe();
+    controllers = probe_controllers();
     for (const auto& c : controllers) sweep_stale(c.parent);
   });
   return controllers;

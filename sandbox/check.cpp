@@ -41,7 +41,7 @@ Layer ns_layer(const char* name, std::uint64_t flag) {
   return {name, err == 0, true, err == 0 ? "ok" : std::strerror(err)};
 }
 
-std::vector<Layer> probe() {
+std::vector<Layer> probe_layers() {
   std::vector<Layer> layers;
   layers.push_back(ns_layer("user namespace", 0));
   layers.push_back(ns_layer("mount namespace", CLONE_NEWNS));
@@ -102,7 +102,7 @@ std::vector<Layer> probe() {
 std::vector<Layer> Sandbox::check() {
   static std::once_flag once;
   static std::vector<Layer> layers;
-  std::call_once(once, [] { layers = probe(); });
+  std::call_once(once, [] { layers = probe_layers(); });
   return layers;
 }
 

@@ -22,7 +22,7 @@ std::vector<std::string_view> lines(std::string_view s) {
 }
 
 
-constexpr std::string_view kConstrain = "<|constrain|>";
+constexpr std::string_view kConstrainText = "<|constrain|>";
 
 }  // namespace
 
@@ -137,10 +137,10 @@ Result<bool> Renderer::render_message(const Message& m, bool function_tools,
   }
   if (m.content_type) {
     std::string_view ct = *m.content_type;
-    if (ct.substr(0, kConstrain.size()) == kConstrain) {
+    if (ct.substr(0, kConstrainText.size()) == kConstrainText) {
       tok.encode_ordinary(" ", out);
       out.push_back(tokens::kConstrain);
-      if (ct.size() > kConstrain.size()) tok.encode_ordinary(ct.substr(kConstrain.size()), out);
+      if (ct.size() > kConstrainText.size()) tok.encode_ordinary(ct.substr(kConstrainText.size()), out);
     } else {
       tok.encode_ordinary(" " + *m.content_type, out);
     }

@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string str(const Json& obj, const char* key) {
+std::string string_field(const Json& obj, const char* key) {
   if (!obj.is_object()) return {};
   auto it = obj.find(key);
   return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -54,14 +54,14 @@ bool valid_session_id(const std::string& id) {
 Json transcript_settings(const std::vector<runtime::Event>& events) {
   Json s = {{"reasoning_effort", "medium"}, {"instructions", ""}, {"approve", "ask"}};
   for (const auto& e : events) {
-    const std::string type = str(e, "type");
+    const std::string type = string_field(e, "type");
     if (type != "session_start" && type != "session_resume") continue;
     auto c = e.find("config");
     if (c == e.end() || !c->is_object()) continue;
-    if (auto v = str(*c, "reasoning"); !v.empty()) s["reasoning_effort"] = v;
-    s["instructions"] = str(*c, "instructions");
+    if (auto v = string_field(*c, "reasoning"); !v.empty()) s["reasoning_effort"] = v;
+    s["instructions"] = string_field(*c, "instructions");
     if (auto t = c->find("tools"); t != c->end())
-      if (auto v = str(*t, "approve"); !v.empty()) s["approve"] = v;
+      if (auto v = string_field(*t, "approve"); !v.empty()) s["approve"] = v;
   }
   return s;
 }
@@ -78,9 +78,9 @@ Json list_transcript_sessions(const fs::path& dir) {
     Json messages = Json::array();
     int turns = 0;
     for (const auto& e : *events)
-      if (str(e, "type") == "message" && e.contains("message")) {
+      if (string_field(e, "type") == "message" && e.contains("message")) {
         messages.push_back(e["message"]);
-        if (str(e["message"], "role") == "user") ++turns;
+        if (string_field(e["message"], "role") == "user") ++turns;
       }
     Json s = Json::object();
     s["id"] = id;
@@ -88,7 +88,7 @@ Json list_transcript_sessions(const fs::path& dir) {
     s["created_at"] = seconds_of(events->front());
     s["updated_at"] = seconds_of(events->back());
     s["turns"] = turns;
-    s["model"] = str(events->front(), "model");
+    s["model"] = string_field(events->front(), "model");
     data.push_back(std::move(s));
   }
   std::stable_sort(data.begin(), data.end(), [](const Json& a, const Json& b) {
@@ -116,11 +116,11 @@ std::optional<Json> transcript_session_view(const fs::path& dir, const std::stri
   std::vector<Turn> turns;
   Json all = Json::array();
   for (const auto& e : *events) {
-    const std::string type = str(e, "type");
+    const std::string type = string_field(e, "type");
     if (type == "message" && e.contains("message")) {
       const Json& m = e["message"];
       all.push_back(m);
-      const std::string role = str(m, "role");
+      const std::string role = string_field(m, "role");
       if (role == "system" || role == "developer") continue;  // the opening is no turn's
       if (role == "user" || turns.empty()) turns.emplace_back();
       turns.back().messages.push_back(m);
@@ -132,7 +132,7 @@ std::optional<Json> transcript_session_view(const fs::path& dir, const std::stri
       turns.back().outcomes.emplace_back(status, e.value("duration_ms", 0.0));
     } else if (type == "turn_end" && !turns.empty()) {
       turns.back().tokens += e.value("generated_tokens", 0);
-      turns.back().end = str(e, "reason");
+      turns.back().end = string_field(e, "reason");
     }
   }
   Json out_turns = Json::array();
@@ -156,7 +156,7 @@ std::optional<Json> transcript_session_view(const fs::path& dir, const std::stri
   Json view = Json::object();
   view["id"] = id;
   view["title"] = first_user_text(all);
-  view["model"] = str(events->front(), "model");
+  view["model"] = string_field(events->front(), "model");
   view["settings"] = transcript_settings(*events);
   view["turns"] = std::move(out_turns);
   return view;

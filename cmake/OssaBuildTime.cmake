@@ -1,0 +1,43 @@
+# Build time. CI builds both presets from a cold compiler cache on two cores, and most of a
+# translation unit's compile time goes to the templates it instantiates (JSON, Beast, CLI11,
+# GoogleTest): parsing them, then generating their code again in every unit. Two levers:
+#
+# Unity batches (OSSA_UNITY_BUILD, on in the presets): a library's sources are compiled a few
+# at a time as one unit, so those headers are parsed and their templates generated once per
+# batch. Not for engine/ and kernels/, whose speed is the product: each of their files stays its
+# own unit, optimised exactly as written. Not for tests/ either, whose files each keep their own
+# fixtures and helpers in anonymous namespaces under the same names; nor for the ossa
+# executable (runtime/CMakeLists.txt says why).
+#
+# Optimisation levels, where speed does not matter:
+#   OSSA_TEST_CODE_OPT  appended for the test programs and their helpers (tests/, not the
+#                       Google Benchmark programs): the release preset sets -O1, so the code
+#                       under test is still the -O3 build users run, only the harness is not.
+#   OSSA_HOT_CODE_OPT   appended for the folders whose code the tests run for long (engine/,
+#                       kernels/, runtime/harmony/): the asan preset builds everything else at
+#                       -O0 and these at -O1, so the engine's golden tests stay quick.
+# Empty (the default) adds nothing: a plain configure builds everything at its build type's level.
+option(OSSA_UNITY_BUILD "Compile each target's sources in unity batches (not engine/, kernels/)" OFF)
+set(OSSA_TEST_CODE_OPT "" CACHE STRING "Optimisation flag for tests/ (e.g. -O1); empty: the build type's")
+set(OSSA_HOT_CODE_OPT "" CACHE STRING "Optimisation flag for engine/, kernels/, runtime/harmony/")
+
+function(ossa_target_build_time target)
+  get_target_property(dir ${target} SOURCE_DIR)
+  file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${dir})
+  set(hot FALSE)
+  if(rel MATCHES "^(engine|kernels|runtime/harmony)(/|$)")
+    set(hot TRUE)
+  endif()
+  if(OSSA_UNITY_BUILD AND NOT rel MATCHES "^(engine|kernels|tests)(/|$)")
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+    # GCC warns when a type with internal linkage (a lambda, an anonymous-namespace type) is a
+    # member of one with external linkage (a coroutine's frame) outside the main file: a real
+    # hazard in a header, but in a batch every source is included from the batch's unit.
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wno-subobject-linkage>)
+  endif()
+  if(OSSA_TEST_CODE_OPT AND rel MATCHES "^tests(/|$)" AND NOT target MATCHES "^ossa_bench_")
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${OSSA_TEST_CODE_OPT}>)
+  elseif(OSSA_HOT_CODE_OPT AND hot)
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${OSSA_HOT_CODE_OPT}>)
+  endif()
+endfunction()
