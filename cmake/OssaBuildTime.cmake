@@ -17,17 +17,13 @@
 #                       kernels/, runtime/harmony/): the asan preset builds everything else at
 #                       -O0 and these at -O1, so the engine's golden tests stay quick.
 # Empty (the default) adds nothing: a plain configure builds everything at its build type's level.
-option(OSSA_UNITY_BUILD "Compile each target's sources in unity batches (not engine/, kernels/)" OFF)
+option(OSSA_UNITY_BUILD "Compile the libraries in unity batches (not engine/, kernels/, tests/)" OFF)
 set(OSSA_TEST_CODE_OPT "" CACHE STRING "Optimisation flag for tests/ (e.g. -O1); empty: the build type's")
 set(OSSA_HOT_CODE_OPT "" CACHE STRING "Optimisation flag for engine/, kernels/, runtime/harmony/")
 
 function(ossa_target_build_time target)
   get_target_property(dir ${target} SOURCE_DIR)
   file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${dir})
-  set(hot FALSE)
-  if(rel MATCHES "^(engine|kernels|runtime/harmony)(/|$)")
-    set(hot TRUE)
-  endif()
   if(OSSA_UNITY_BUILD AND NOT rel MATCHES "^(engine|kernels|tests)(/|$)")
     set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
     # GCC warns when a type with internal linkage (a lambda, an anonymous-namespace type) is a
@@ -37,7 +33,7 @@ function(ossa_target_build_time target)
   endif()
   if(OSSA_TEST_CODE_OPT AND rel MATCHES "^tests(/|$)" AND NOT target MATCHES "^ossa_bench_")
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${OSSA_TEST_CODE_OPT}>)
-  elseif(OSSA_HOT_CODE_OPT AND hot)
+  elseif(OSSA_HOT_CODE_OPT AND rel MATCHES "^(engine|kernels|runtime/harmony)(/|$)")
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${OSSA_HOT_CODE_OPT}>)
   endif()
 endfunction()

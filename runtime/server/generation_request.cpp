@@ -158,6 +158,11 @@ const Json& field(const Json& obj, const char* key) {
   return it == obj.end() ? null_json : *it;
 }
 
+std::string string_field(const Json& obj, const char* key) {
+  const Json& v = field(obj, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
 void check_model(const Json& body, const MappingContext& ctx) {
   const Json& model = field(body, "model");
   if (!model.is_string()) throw bad_field("model", "model is required (a string)");

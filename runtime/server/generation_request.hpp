@@ -109,6 +109,8 @@ int parse_max_tokens(const Json& body, const MappingContext& ctx,
 Json parse_body(std::string_view body);
 // obj[key], or a null value when obj is not an object or has no such key.
 const Json& field(const Json& obj, const char* key);
+// obj[key] when it is a string, else empty.
+std::string string_field(const Json& obj, const char* key);
 // The request's `model` must name this server's model: 400 when it is missing or not a
 // string, 404 (model_not_found) when it names another.
 void check_model(const Json& body, const MappingContext& ctx);

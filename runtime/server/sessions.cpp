@@ -8,29 +8,17 @@ namespace ossa::server {
 
 namespace {
 
-const Json& get(const Json& obj, const char* key) {
-  static const Json null_json;
-  if (!obj.is_object()) return null_json;
-  auto it = obj.find(key);
-  return it == obj.end() ? null_json : *it;
-}
-
-std::string str(const Json& obj, const char* key) {
-  const Json& v = get(obj, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-
 std::int64_t created_at(const Json& record) {
-  const Json& v = get(get(record, "response"), "created_at");
+  const Json& v = field(field(record, "response"), "created_at");
   return v.is_number_integer() ? v.get<std::int64_t>() : 0;
 }
 
-std::string previous_of(const Json& record) { return str(get(record, "response"), "previous_response_id"); }
+std::string previous_of(const Json& record) { return string_field(field(record, "response"), "previous_response_id"); }
 
 std::map<std::string, const Json*> by_id(const std::vector<Json>& records) {
   std::map<std::string, const Json*> m;
   for (const Json& r : records)
-    if (get(r, "id").is_string()) m[r["id"].get<std::string>()] = &r;
+    if (field(r, "id").is_string()) m[r["id"].get<std::string>()] = &r;
   return m;
 }
 
@@ -60,21 +48,21 @@ std::vector<std::string> chain(const std::map<std::string, const Json*>& all, co
 
 std::string text_of(const Json& message) {
   std::string out;
-  const Json& content = get(message, "content");
+  const Json& content = field(message, "content");
   if (content.is_string()) return content.get<std::string>();
   if (!content.is_array()) return out;
   for (const Json& part : content) {
     if (part.is_string()) out += part.get<std::string>();
-    else if (get(part, "text").is_string()) out += part["text"].get<std::string>();
+    else if (field(part, "text").is_string()) out += part["text"].get<std::string>();
   }
   return out;
 }
 
 std::string title_of(const Json& record) {
-  const Json& conv = get(record, "conversation");
+  const Json& conv = field(record, "conversation");
   if (conv.is_array())
     for (const Json& m : conv)
-      if (str(m, "role") == "user") return cut_text(text_of(m), 80);
+      if (string_field(m, "role") == "user") return cut_text(text_of(m), 80);
   return "(untitled)";
 }
 
@@ -134,16 +122,16 @@ Json conversation_items(const Json& messages) {
   Json items = Json::array();
   if (!messages.is_array()) return items;
   for (const Json& m : messages) {
-    const std::string role = str(m, "role");
+    const std::string role = string_field(m, "role");
     const std::string text = text_of(m);
     if (role == "user") {
       items.push_back(Json{{"type", "user"}, {"text", text}});
     } else if (role == "assistant") {
-      const std::string recipient = str(m, "recipient");
+      const std::string recipient = string_field(m, "recipient");
       if (!recipient.empty() && recipient != "all") {
         items.push_back(Json{{"type", "tool_call"}, {"tool", recipient}, {"arguments", text},
                              {"output", nullptr}});
-      } else if (str(m, "channel") == "analysis") {
+      } else if (string_field(m, "channel") == "analysis") {
         items.push_back(Json{{"type", "reasoning"}, {"text", text}});
       } else {
         items.push_back(Json{{"type", "message"}, {"text", text}});
@@ -156,7 +144,7 @@ Json conversation_items(const Json& messages) {
           (*it)["output"] = text;
           attached = true;
         }
-      if (!attached) items.push_back(Json{{"type", "tool_call"}, {"tool", str(m, "name")},
+      if (!attached) items.push_back(Json{{"type", "tool_call"}, {"tool", string_field(m, "name")},
                                           {"arguments", ""}, {"output", text}});
     }
   }
@@ -171,7 +159,7 @@ std::optional<Json> session_view(const std::vector<Json>& records, const std::st
   std::size_t before = 0;  // messages of the conversation the previous turn ended with
   for (const std::string& id : ids) {
     const Json& rec = *all.at(id);
-    const Json& conv = get(rec, "conversation");
+    const Json& conv = field(rec, "conversation");
     Json mine = Json::array();
     if (conv.is_array()) {
       // Each record holds the whole conversation so far; this turn added what follows the
@@ -180,23 +168,23 @@ std::optional<Json> session_view(const std::vector<Json>& records, const std::st
       for (std::size_t i = from; i < conv.size(); ++i) mine.push_back(conv[i]);
       before = conv.size();
     }
-    const Json& resp = get(rec, "response");
+    const Json& resp = field(rec, "response");
     Json t = Json::object();
     t["response_id"] = id;
     t["created_at"] = created_at(rec);
-    t["status"] = get(resp, "status");
-    t["usage"] = get(resp, "usage");
+    t["status"] = field(resp, "status");
+    t["usage"] = field(resp, "usage");
     t["items"] = conversation_items(mine);
     turns.push_back(std::move(t));
   }
-  const Json& last = get(*all.at(head), "response");
+  const Json& last = field(*all.at(head), "response");
   Json settings = Json::object();
-  settings["instructions"] = get(last, "instructions");
-  settings["reasoning_effort"] = get(get(last, "reasoning"), "effort");
+  settings["instructions"] = field(last, "instructions");
+  settings["reasoning_effort"] = field(field(last, "reasoning"), "effort");
   Json tools = Json::array();
-  if (get(last, "tools").is_array())
+  if (field(last, "tools").is_array())
     for (const Json& t : last["tools"])
-      if (get(t, "type").is_string()) tools.push_back(t["type"]);
+      if (field(t, "type").is_string()) tools.push_back(t["type"]);
   settings["tools"] = std::move(tools);
   Json view = Json::object();
   view["id"] = head;

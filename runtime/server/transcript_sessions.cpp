@@ -12,12 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string string_field(const Json& obj, const char* key) {
-  if (!obj.is_object()) return {};
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::int64_t seconds_of(const Json& event) {
   auto it = event.find("time");
   return it != event.end() && it->is_number_integer() ? it->get<std::int64_t>() / 1000 : 0;
