@@ -2,12 +2,12 @@
 # translation unit's compile time goes to the templates it instantiates (JSON, Beast, CLI11,
 # GoogleTest): parsing them, then generating their code again in every unit. Two levers:
 #
-# Unity batches (OSSA_UNITY_BUILD, on in the presets): a library's sources are compiled a few
+# Unity batches (OSSA_UNITY_BUILD, on in the presets): a target's sources are compiled a few
 # at a time as one unit, so those headers are parsed and their templates generated once per
-# batch. Not for engine/ and kernels/, whose speed is the product: each of their files stays its
-# own unit, optimised exactly as written. Not for tests/ either, whose files each keep their own
-# fixtures and helpers in anonymous namespaces under the same names; nor for the ossa
-# executable (runtime/CMakeLists.txt says why).
+# batch. Libraries and test suites alike; not engine/ and kernels/, whose speed is the product:
+# each of their files stays its own unit, optimised exactly as written; nor the ossa executable
+# (runtime/CMakeLists.txt says why). In a batch, the anonymous namespaces of its files are one:
+# two test files of a suite cannot both define a helper of the same name (share it in a header).
 #
 # Optimisation levels, where speed does not matter:
 #   OSSA_TEST_CODE_OPT  appended for the test programs and their helpers (tests/, not the
@@ -17,14 +17,14 @@
 #                       kernels/, runtime/harmony/): the asan preset builds everything else at
 #                       -O0 and these at -O1, so the engine's golden tests stay quick.
 # Empty (the default) adds nothing: a plain configure builds everything at its build type's level.
-option(OSSA_UNITY_BUILD "Compile the libraries in unity batches (not engine/, kernels/, tests/)" OFF)
+option(OSSA_UNITY_BUILD "Compile libraries and tests in unity batches (not engine/, kernels/)" OFF)
 set(OSSA_TEST_CODE_OPT "" CACHE STRING "Optimisation flag for tests/ (e.g. -O1); empty: the build type's")
 set(OSSA_HOT_CODE_OPT "" CACHE STRING "Optimisation flag for engine/, kernels/, runtime/harmony/")
 
 function(ossa_target_build_time target)
   get_target_property(dir ${target} SOURCE_DIR)
   file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${dir})
-  if(OSSA_UNITY_BUILD AND NOT rel MATCHES "^(engine|kernels|tests)(/|$)")
+  if(OSSA_UNITY_BUILD AND NOT rel MATCHES "^(engine|kernels)(/|$)")
     set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
     # GCC warns when a type with internal linkage (a lambda, an anonymous-namespace type) is a
     # member of one with external linkage (a coroutine's frame) outside the main file: a real

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/browser/fixture.hpp"
 #include "tests/net/test_server.hpp"
 #include "tools/browser/browser_tool.hpp"
 #include "tools/browser/local_docs_backend.hpp"
@@ -25,15 +26,9 @@ using namespace ossa::browser;
 using ossa::test::ServerReply;
 using ossa::test::ServerRequest;
 using ossa::test::TestServer;
+using ossa::test::browser_fixture;
 
 namespace {
-
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(OSSA_TEST_DATA_DIR) + "/browser/" + name, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string docs_dir() { return std::string(OSSA_TEST_DATA_DIR) + "/browser/docs"; }
 
@@ -41,7 +36,7 @@ std::string docs_dir() { return std::string(OSSA_TEST_DATA_DIR) + "/browser/docs
 ServerReply site(const ServerRequest& r) {
   ServerReply rep;
   if (r.target == "/book/ownership.html") {
-    rep.body = fixture("article.html");
+    rep.body = browser_fixture("article.html");
   } else if (r.target == "/book/borrowing.html") {
     rep.body = "<html><head><title>Borrowing</title></head><body><p>References borrow values.</p>"
                "<p><a href='ownership.html'>back</a></p></body></html>";

@@ -2,25 +2,18 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "tests/browser/fixture.hpp"
 #include "tools/browser/page_view.hpp"
 
 using namespace ossa::browser;
+using ossa::test::browser_fixture;
 
 namespace {
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(OSSA_TEST_DATA_DIR) + "/browser/" + name, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 const char* kUrl = "https://rust.example.com/book/ownership.html";
 }  // namespace
 
 TEST(HtmlToText, RendersTheArticleLikeTheReference) {
-  Page p = html_to_page(fixture("article.html"), kUrl);
+  Page p = html_to_page(browser_fixture("article.html"), kUrl);
   EXPECT_EQ(p.title, "Rust ownership explained");
   const std::string expected =
       "\nURL: https://rust.example.com/book/ownership.html\n"
@@ -111,7 +104,7 @@ TEST(PageView, HeaderWindowAndLocErrors) {
 }
 
 TEST(PageView, FindMatchesAcrossWrappedMarkers) {
-  Page p = html_to_page(fixture("article.html"), kUrl);
+  Page p = html_to_page(browser_fixture("article.html"), kUrl);
   Page f = find_in_page(p, "OFFICIAL");
   EXPECT_EQ(f.title, "Find results for text: `official` in `Rust ownership explained`");
   EXPECT_EQ(f.url, std::string(kUrl) + "/find?pattern=official");

@@ -18,7 +18,7 @@ namespace {
 // is 2 * 16 * 32 * 4 = 4 KiB.
 constexpr std::uint64_t kBlock = 4096;
 
-std::shared_ptr<const Model> tiny(std::uint64_t kv_bytes = 0) {
+std::shared_ptr<const Model> tiny_model(std::uint64_t kv_bytes = 0) {
   return Model::load(ossa::test::golden_dir("tiny-a"), ossa::test::load_options(2, kv_bytes));
 }
 
@@ -35,7 +35,7 @@ Request prompt(std::vector<std::int32_t> p, std::size_t max_tokens) {
 // sequence must reproduce.
 std::vector<std::int32_t> solo_greedy(const std::shared_ptr<const Model>&, const std::vector<std::int32_t>& p,
                                       std::size_t n) {
-  static const auto reference = tiny();
+  static const auto reference = tiny_model();
   Session s(reference);
   s.append(p);
   Sampler g;
@@ -47,19 +47,19 @@ std::vector<std::int32_t> solo_greedy(const std::shared_ptr<const Model>&, const
   return out;
 }
 
-void run_all(Scheduler& s) {
+void step_until_idle(Scheduler& s) {
   for (int guard = 0; s.busy() && guard < 100000; ++guard) s.step();
 }
 }  // namespace
 
 TEST(KvBlocks, SlidingLayersKeepOnlyTheirWindow) {
-  auto m = tiny();
+  auto m = tiny_model();
   SchedulerOptions opt;
   opt.prefix_cache = false;
   Scheduler sched(m, opt);
   const SequenceId id = sched.open();
   sched.submit(id, prompt(pseudo_tokens(500, 1), 0), [](Result) {});
-  run_all(sched);
+  step_until_idle(sched);
   // Full layers: 2 x ceil(500 / 16) = 64 blocks. Sliding layers keep window 8 plus one block
   // of slack, which spans at most 3 blocks each.
   const auto st = m->kv_stats();
@@ -70,7 +70,7 @@ TEST(KvBlocks, SlidingLayersKeepOnlyTheirWindow) {
 }
 
 TEST(Scheduler, ChunkedPrefillRespectsTheStepBudgetAndMatchesSolo) {
-  auto m = tiny();
+  auto m = tiny_model();
   SchedulerOptions opt;
   opt.max_step_tokens = 64;
   Scheduler sched(m, opt);
@@ -88,7 +88,7 @@ TEST(Scheduler, ChunkedPrefillRespectsTheStepBudgetAndMatchesSolo) {
 }
 
 TEST(Scheduler, ALongPromptDoesNotStallRunningDecodes) {
-  auto m = tiny();
+  auto m = tiny_model();
   SchedulerOptions opt;
   opt.max_step_tokens = 32;
   Scheduler sched(m, opt);
@@ -107,7 +107,7 @@ TEST(Scheduler, ALongPromptDoesNotStallRunningDecodes) {
     EXPECT_LE(rep.prefill_tokens, 31u);
     ++a_tokens;
   }
-  run_all(sched);
+  step_until_idle(sched);
   EXPECT_EQ(ra.tokens.size(), 40u);
   EXPECT_EQ(rb.tokens.size(), 2u);
   EXPECT_GT(a_tokens, 10u) << "b's prompt was computed alongside a's decoding";
@@ -115,7 +115,7 @@ TEST(Scheduler, ALongPromptDoesNotStallRunningDecodes) {
 }
 
 TEST(Scheduler, CancelMidPrefillStopsAtTheStepBoundaryAndLeaksNothing) {
-  auto m = tiny();
+  auto m = tiny_model();
   SchedulerOptions opt;
   opt.max_step_tokens = 32;
   Scheduler sched(m, opt);
@@ -132,13 +132,13 @@ TEST(Scheduler, CancelMidPrefillStopsAtTheStepBoundaryAndLeaksNothing) {
   EXPECT_TRUE(ra.cancelled);
   EXPECT_TRUE(ra.tokens.empty());
   EXPECT_GE(rep.sequences, 1u);  // b went on in the same step
-  run_all(sched);
+  step_until_idle(sched);
   EXPECT_FALSE(rb.cancelled);
   EXPECT_EQ(rb.tokens.size(), 20u);
   // A new request on the cancelled sequence picks up its context where it stopped.
   Result again;
   sched.submit(a, prompt(pseudo_tokens(300, 5), 4), [&](Result r) { again = std::move(r); });
-  run_all(sched);
+  step_until_idle(sched);
   EXPECT_LT(again.reprocessed, 300u);
   EXPECT_EQ(again.tokens, solo_greedy(m, pseudo_tokens(300, 5), 4));
   sched.close(a);
@@ -148,7 +148,7 @@ TEST(Scheduler, CancelMidPrefillStopsAtTheStepBoundaryAndLeaksNothing) {
 }
 
 TEST(Scheduler, CloseWhileRunningFinishesTheRequestCancelled) {
-  auto m = tiny();
+  auto m = tiny_model();
   Scheduler sched(m);
   const SequenceId a = sched.open();
   Result ra;
@@ -167,18 +167,18 @@ TEST(Scheduler, CloseWhileRunningFinishesTheRequestCancelled) {
 }
 
 TEST(Scheduler, ARequestLargerThanTheWholeBudgetFailsWithAClearError) {
-  auto m = tiny(64 * kBlock);  // 64 blocks: 16 tokens of 4 layers = 4 blocks
+  auto m = tiny_model(64 * kBlock);  // 64 blocks: 16 tokens of 4 layers = 4 blocks
   Scheduler sched(m);
   Result r;
   sched.submit(sched.open(), prompt(pseudo_tokens(1000, 8), 10), [&](Result x) { r = std::move(x); });
-  run_all(sched);
+  step_until_idle(sched);
   EXPECT_NE(r.error.find("KV cache cannot hold"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("--kv-memory"), std::string::npos) << r.error;
   EXPECT_EQ(m->kv_stats().used_blocks, 0u);
 }
 
 TEST(Scheduler, RequestsThatDoNotFitTogetherWaitForAdmission) {
-  auto m = tiny(64 * kBlock);
+  auto m = tiny_model(64 * kBlock);
   SchedulerOptions opt;
   opt.prefix_cache = false;
   Scheduler sched(m, opt);
@@ -190,7 +190,7 @@ TEST(Scheduler, RequestsThatDoNotFitTogetherWaitForAdmission) {
   sched.submit(b, prompt(pb, 10), [&](Result r) { rb = std::move(r); });
   const auto first = sched.step();
   EXPECT_EQ(first.sequences, 1u) << "b waits while a runs";
-  run_all(sched);
+  step_until_idle(sched);
   EXPECT_TRUE(ra.error.empty()) << ra.error;
   EXPECT_TRUE(rb.error.empty()) << rb.error;
   EXPECT_GT(rb.queued_ms, 0.0);
@@ -199,20 +199,20 @@ TEST(Scheduler, RequestsThatDoNotFitTogetherWaitForAdmission) {
 }
 
 TEST(Scheduler, BadTokensAndContextOverflowAreErrorsNotCrashes) {
-  auto m = tiny();
+  auto m = tiny_model();
   Scheduler sched(m);
   Result r1, r2, r3;
   sched.submit(sched.open(), prompt({1, 2, 5000}, 1), [&](Result r) { r1 = std::move(r); });
   sched.submit(sched.open(), prompt({1, 2}, m->config().context_length()), [&](Result r) { r2 = std::move(r); });
   sched.submit(sched.open(), prompt({}, 1), [&](Result r) { r3 = std::move(r); });
-  run_all(sched);
+  step_until_idle(sched);
   EXPECT_NE(r1.error.find("outside the vocabulary"), std::string::npos) << r1.error;
   EXPECT_NE(r2.error.find("context overflow"), std::string::npos) << r2.error;
   EXPECT_NE(r3.error.find("empty"), std::string::npos) << r3.error;
 }
 
 TEST(PrefixCache, SharedBlocksAreCopiedOnWriteAndSharersKeepTheirResults) {
-  auto m = tiny();
+  auto m = tiny_model();
   Scheduler sched(m);
   // a computes 64 tokens (4 whole blocks); b's prompt is exactly those 64: b takes 3 blocks
   // from the cache and recomputes the last 16, writing into its own copies; a's state must not
@@ -221,9 +221,9 @@ TEST(PrefixCache, SharedBlocksAreCopiedOnWriteAndSharersKeepTheirResults) {
   const SequenceId a = sched.open(), b = sched.open();
   Result ra, rb;
   sched.submit(a, prompt(p, 0), [&](Result r) { ra = std::move(r); });
-  run_all(sched);
+  step_until_idle(sched);
   sched.submit(b, prompt(p, 6), [&](Result r) { rb = std::move(r); });
-  run_all(sched);
+  step_until_idle(sched);
   EXPECT_EQ(rb.cached, 48u);
   EXPECT_EQ(rb.reprocessed, 16u);
   const auto want = solo_greedy(m, p, 6);
@@ -232,16 +232,16 @@ TEST(PrefixCache, SharedBlocksAreCopiedOnWriteAndSharersKeepTheirResults) {
   Request more;
   more.max_tokens = 6;
   sched.submit(a, more, [&](Result r) { ra = std::move(r); });
-  run_all(sched);
+  step_until_idle(sched);
   EXPECT_EQ(ra.tokens, want);
   // Re-running a prompt equal to a's whole context (logits still valid) computes nothing.
   sched.submit(a, prompt(sched.context(a), 1), [&](Result r) { ra = std::move(r); });
-  run_all(sched);
+  step_until_idle(sched);
   EXPECT_LE(ra.reprocessed, 1u);
 }
 
 TEST(PrefixCache, EvictsLeastRecentlyUsedUnderTheBudget) {
-  auto m = tiny(96 * kBlock);
+  auto m = tiny_model(96 * kBlock);
   Scheduler sched(m);
   const auto keep = pseudo_tokens(40, 12);
   // Many distinct prompts, far more than the budget holds at once: the cache evicts, nothing fails.
@@ -250,7 +250,7 @@ TEST(PrefixCache, EvictsLeastRecentlyUsedUnderTheBudget) {
     Result r;
     auto p = (i % 3 == 0) ? keep : pseudo_tokens(100, 100 + i);
     sched.submit(id, prompt(p, 2), [&](Result x) { r = std::move(x); });
-    run_all(sched);
+    step_until_idle(sched);
     ASSERT_TRUE(r.error.empty()) << i << ": " << r.error;
     if (i % 3 == 0 && i > 0) {
       EXPECT_EQ(r.cached, 32u) << "the recently used prefix survived eviction";
@@ -265,7 +265,7 @@ TEST(PrefixCache, EvictsLeastRecentlyUsedUnderTheBudget) {
 }
 
 TEST(Scheduler, IdleSequencesGiveTheirBlocksBackWhenOthersNeedThem) {
-  auto m = tiny(80 * kBlock);
+  auto m = tiny_model(80 * kBlock);
   SchedulerOptions opt;
   opt.prefix_cache = false;
   Scheduler sched(m, opt);
@@ -273,16 +273,16 @@ TEST(Scheduler, IdleSequencesGiveTheirBlocksBackWhenOthersNeedThem) {
   const SequenceId a = sched.open(), b = sched.open();
   Result ra, rb;
   sched.submit(a, prompt(pa, 3), [&](Result r) { ra = std::move(r); });
-  run_all(sched);
+  step_until_idle(sched);
   sched.submit(b, prompt(pb, 3), [&](Result r) { rb = std::move(r); });
-  run_all(sched);
+  step_until_idle(sched);
   EXPECT_TRUE(rb.error.empty()) << rb.error;
   EXPECT_EQ(rb.tokens, solo_greedy(m, pb, 3));
   // a's context survived being parked: continuing it recomputes and gives the solo result.
   Request more;
   more.max_tokens = 3;
   sched.submit(a, more, [&](Result r) { ra = std::move(r); });
-  run_all(sched);
+  step_until_idle(sched);
   std::vector<std::int32_t> full = pa;
   auto first = solo_greedy(m, pa, 6);
   EXPECT_EQ(ra.tokens, std::vector<std::int32_t>(first.begin() + 3, first.end()));

@@ -24,13 +24,13 @@ using namespace ossa::kernels;
 namespace {
 using Product = decltype(&scalar::matmul_mxfp4_q8);
 
-struct Variant {
+struct Mxfp4Q8Variant {
   const char* name;
   Product fn;
 };
 
-std::vector<Variant> simd_variants() {
-  std::vector<Variant> v;
+std::vector<Mxfp4Q8Variant> mxfp4_q8_variants() {
+  std::vector<Mxfp4Q8Variant> v;
   if (detected_isa() >= Isa::avx2) v.push_back({"avx2", &avx2::matmul_mxfp4_q8});
   if (detected_isa() >= Isa::avx512) {
     v.push_back({"avx512bw", &avx512::matmul_mxfp4_q8_bw});
@@ -156,7 +156,7 @@ TEST(Mxfp4Q8, SimdMatchesScalar) {
       std::vector<float> want(T * c.N);
       scalar::matmul_mxfp4_q8(c.panel, c.blocks.data(), c.scales.data(), c.bias.data(), want.data(), c.N, 0, c.N);
       const float tol = 1e-5f * scale_of(want) * std::sqrt(static_cast<float>(K));
-      for (const auto& v : simd_variants()) {
+      for (const auto& v : mxfp4_q8_variants()) {
         std::vector<float> got(T * c.N, -7.0f);
         v.fn(c.panel, c.blocks.data(), c.scales.data(), c.bias.data(), got.data(), c.N, 0, 11);
         v.fn(c.panel, c.blocks.data(), c.scales.data(), c.bias.data(), got.data(), c.N, 11, c.N);
@@ -174,7 +174,7 @@ TEST(Mxfp4Q8, ARowsResultDoesNotDependOnTheOtherTokensOfTheStep) {
   // off a block boundary.
   for (std::size_t levels : {1u, 3u}) {
   Case c = make_case(11, 256, 77, rng, levels);
-  for (const auto& v : simd_variants()) {
+  for (const auto& v : mxfp4_q8_variants()) {
     std::vector<float> all(c.T * c.N);
     v.fn(c.panel, c.blocks.data(), c.scales.data(), nullptr, all.data(), c.N, 0, 45);
     v.fn(c.panel, c.blocks.data(), c.scales.data(), nullptr, all.data(), c.N, 45, c.N);
@@ -210,7 +210,7 @@ TEST(Mxfp4Q8, EveryCodeAndTheScaleEdgesDecodeAsTheReference) {
       exact += static_cast<double>(x[k]) * mxfp4_code_value(code) * std::ldexp(1.0, scales[n] - 127);
     }
     EXPECT_DOUBLE_EQ(static_cast<double>(want[n]), static_cast<double>(static_cast<float>(exact))) << n;
-    for (const auto& v : simd_variants()) {
+    for (const auto& v : mxfp4_q8_variants()) {
       std::vector<float> row(N);
       v.fn(p, blocks.data(), scales.data(), nullptr, row.data(), N, n, n + 1);
       EXPECT_FLOAT_EQ(row[n], want[n]) << v.name << " levels " << levels << " scale " << int(scales[n]);

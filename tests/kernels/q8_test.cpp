@@ -29,7 +29,7 @@ struct Q8Variant {
   Matmul matmul;
 };
 
-std::vector<Q8Variant> simd_variants() {
+std::vector<Q8Variant> q8_variants() {
   std::vector<Q8Variant> v;
   if (detected_isa() >= Isa::avx2) {
     v.push_back({"avx2", &avx2::quantize_bf16_q8, &avx2::quantize_f32_q8, &avx2::dequantize_q8, &avx2::matmul_q8_int8});
@@ -82,7 +82,7 @@ TEST(KernelsQ8, QuantizeIsBitExactAcrossIsas) {
   scalar::quantize_f32_q8(f.data(), n, q0.data(), d0.data());
   scalar::quantize_bf16_q8(h.data(), n, hq0.data(), hd0.data());
   scalar::dequantize_q8(q0.data(), d0.data(), n, y0.data());
-  for (const auto& v : simd_variants()) {
+  for (const auto& v : q8_variants()) {
     v.qf32(f.data(), n, q1.data(), d1.data());
     v.qbf16(h.data(), n, hq1.data(), hd1.data());
     v.deq(q0.data(), d0.data(), n, y1.data());
@@ -115,7 +115,7 @@ TEST(KernelsQ8, ReferenceKeepsEachValueWithinHalfAStep) {
 
 TEST(KernelsQ8, MatmulSimdMatchesScalar) {
   std::mt19937 rng(13);
-  const auto variants = simd_variants();
+  const auto variants = q8_variants();
   if (variants.empty()) GTEST_SKIP() << "no SIMD level on this CPU";
   // 32, 96: one / odd block counts (the AVX-512 tail); 2880: gpt-oss-20b's hidden size.
   for (std::size_t K : {32u, 64u, 96u, 160u, 2880u}) {

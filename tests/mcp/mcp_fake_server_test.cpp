@@ -1,6 +1,7 @@
 // The MCP client against a hostile fake server (fake_mcp_server.py) run inside the sandbox:
 // the protocol (pagination, versions, content, errors, progress, cancellation, list_changed)
 // and every way a server can misbehave (garbage, hangs, crashes, floods, name collisions).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -15,11 +16,11 @@
 
 using namespace ossa;
 using ossa::test::McpHarness;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 mcp::ServerConfig fake(std::string name, std::vector<std::string> flags = {}) {
   mcp::ServerConfig c;
@@ -67,8 +68,8 @@ TEST(McpFakeServer, Protocol20250326IsAcceptedAndUnknownVersionsRefused) {
 
   McpHarness future;
   future.start({fake("future", {"--version", "2099-01-01"})});
-  EXPECT_TRUE(has(future.listed[0].error, "2099-01-01")) << future.listed[0].error;
-  EXPECT_TRUE(has(future.warnings_text(), "unavailable")) << future.warnings_text();
+  EXPECT_THAT(future.listed[0].error, HasSubstr("2099-01-01"));
+  EXPECT_THAT(future.warnings_text(), HasSubstr("unavailable"));
   EXPECT_FALSE(future.reg.find("functions.future_echo"));
 }
 
@@ -77,13 +78,13 @@ TEST(McpFakeServer, ContentIsRenderedImagesDescribedNotInlined) {
   h.start({fake("fake")});
   auto r = h.call("functions.fake_mixed");
   EXPECT_FALSE(r.is_error) << r.text;
-  EXPECT_TRUE(has(r.text, "see the picture")) << r.text;
-  EXPECT_TRUE(has(r.text, "[image: image/png, 16 bytes; not shown")) << r.text;
-  EXPECT_FALSE(has(r.text, "iVBOR")) << r.text;
-  EXPECT_TRUE(has(r.text, "[resource file:///notes.txt (text/plain)]\nresource text")) << r.text;
-  EXPECT_TRUE(has(r.text, "[resource file:///a.bin: unknown type, 3 bytes")) << r.text;
-  EXPECT_TRUE(has(r.text, "[resource link: file:///big.csv \"big.csv\"]")) << r.text;
-  EXPECT_TRUE(has(r.text, "structured result: {\"temperature\":21.5}")) << r.text;
+  EXPECT_THAT(r.text, HasSubstr("see the picture"));
+  EXPECT_THAT(r.text, HasSubstr("[image: image/png, 16 bytes; not shown"));
+  EXPECT_THAT(r.text, Not(HasSubstr("iVBOR")));
+  EXPECT_THAT(r.text, HasSubstr("[resource file:///notes.txt (text/plain)]\nresource text"));
+  EXPECT_THAT(r.text, HasSubstr("[resource file:///a.bin: unknown type, 3 bytes"));
+  EXPECT_THAT(r.text, HasSubstr("[resource link: file:///big.csv \"big.csv\"]"));
+  EXPECT_THAT(r.text, HasSubstr("structured result: {\"temperature\":21.5}"));
   EXPECT_EQ(r.metadata["content"]["image"], 1);
 }
 
@@ -95,7 +96,7 @@ TEST(McpFakeServer, ToolErrorsAndRpcErrorsReachTheModel) {
   EXPECT_EQ(f.text, "the thing failed");
   auto e = h.call("functions.fake_rpc_error");
   EXPECT_TRUE(e.is_error);
-  EXPECT_TRUE(has(e.text, "bad params here (code -32602)")) << e.text;
+  EXPECT_THAT(e.text, HasSubstr("bad params here (code -32602)"));
 }
 
 TEST(McpFakeServer, ProgressNotificationsAreCounted) {
@@ -123,8 +124,8 @@ TEST(McpFakeServer, GarbageWithoutAnswerTimesOutAndShowsTheGarbage) {
   auto r = h.call("functions.fake_garbage_only");
   EXPECT_LT(Clock::now() - t0, std::chrono::seconds(10));
   EXPECT_TRUE(r.is_error);
-  EXPECT_TRUE(has(r.text, "did not answer the call to `garbage-only` within 1.5 s")) << r.text;
-  EXPECT_TRUE(has(r.text, "not JSON-RPC (first: \"Traceback")) << r.text;
+  EXPECT_THAT(r.text, HasSubstr("did not answer the call to `garbage-only` within 1.5 s"));
+  EXPECT_THAT(r.text, HasSubstr("not JSON-RPC (first: \"Traceback"));
 }
 
 TEST(McpFakeServer, HangTimesOutAndTheServerIsToldToCancel) {
@@ -133,11 +134,11 @@ TEST(McpFakeServer, HangTimesOutAndTheServerIsToldToCancel) {
   h.start({fake("fake")});
   auto r = h.call("functions.fake_hang");
   EXPECT_TRUE(r.is_error);
-  EXPECT_TRUE(has(r.text, "within 1 s; the call was cancelled")) << r.text;
+  EXPECT_THAT(r.text, HasSubstr("within 1 s; the call was cancelled"));
   // The server got notifications/cancelled for that request and still serves calls.
   auto c = h.call("functions.fake_cancelled");
-  EXPECT_TRUE(has(c.text, "cancelled=[")) << c.text;
-  EXPECT_FALSE(has(c.text, "cancelled=[]")) << c.text;
+  EXPECT_THAT(c.text, HasSubstr("cancelled=["));
+  EXPECT_THAT(c.text, Not(HasSubstr("cancelled=[]")));
 }
 
 TEST(McpFakeServer, CancellingTheTurnCancelsTheCall) {
@@ -159,9 +160,9 @@ TEST(McpFakeServer, CancellingTheTurnCancelsTheCall) {
   auto r = fut.get();
   EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5));
   EXPECT_TRUE(r.is_error);
-  EXPECT_TRUE(has(r.text, "was cancelled")) << r.text;
+  EXPECT_THAT(r.text, HasSubstr("was cancelled"));
   auto c = h.call("functions.fake_cancelled");
-  EXPECT_FALSE(has(c.text, "cancelled=[]")) << c.text;
+  EXPECT_THAT(c.text, Not(HasSubstr("cancelled=[]")));
 }
 
 TEST(McpFakeServer, CrashMidCallIsReportedAndTheNextCallRestartsIt) {
@@ -171,13 +172,13 @@ TEST(McpFakeServer, CrashMidCallIsReportedAndTheNextCallRestartsIt) {
   EXPECT_EQ(h.call("functions.fake_count").text, "calls=2");
   auto r = h.call("functions.fake_crash");
   EXPECT_TRUE(r.is_error);
-  EXPECT_TRUE(has(r.text, "exited with status 3")) << r.text;
-  EXPECT_TRUE(has(r.text, "crashing on purpose")) << r.text;
-  EXPECT_TRUE(has(r.text, "started again on the next call")) << r.text;
+  EXPECT_THAT(r.text, HasSubstr("exited with status 3"));
+  EXPECT_THAT(r.text, HasSubstr("crashing on purpose"));
+  EXPECT_THAT(r.text, HasSubstr("started again on the next call"));
   auto after = h.call("functions.fake_count");
   EXPECT_FALSE(after.is_error) << after.text;
-  EXPECT_TRUE(has(after.text, "was restarted for this call")) << after.text;
-  EXPECT_TRUE(has(after.text, "calls=1")) << after.text;  // a fresh process
+  EXPECT_THAT(after.text, HasSubstr("was restarted for this call"));
+  EXPECT_THAT(after.text, HasSubstr("calls=1"));  // a fresh process
   EXPECT_EQ(h.manager->starts("fake"), 2);
   EXPECT_EQ(h.call("functions.fake_count").text, "calls=2");  // told once
 }
@@ -189,7 +190,7 @@ TEST(McpFakeServer, FiftyMegabyteAnswerStopsTheServerReadably) {
   auto r = h.call("functions.fake_big", R"({"mb": 50})");
   EXPECT_LT(Clock::now() - t0, std::chrono::seconds(15));
   EXPECT_TRUE(r.is_error);
-  EXPECT_TRUE(has(r.text, "larger than 16 MiB")) << r.text.substr(0, 500);
+  EXPECT_THAT(r.text, HasSubstr("larger than 16 MiB"));
   EXPECT_LT(r.text.size(), 2000u);
   EXPECT_EQ(h.call("functions.fake_echo", R"({"text": "ok"})").text.find("echo: ok") != std::string::npos, true);
   // Below the cap a big answer is cut to what the model is shown.
@@ -197,7 +198,7 @@ TEST(McpFakeServer, FiftyMegabyteAnswerStopsTheServerReadably) {
   auto big = h.call("functions.fake_big", R"({"mb": 1})");
   EXPECT_FALSE(big.is_error);
   EXPECT_LT(big.text.size(), 1200u);
-  EXPECT_TRUE(has(big.text, "more bytes of the result not shown")) << big.text.substr(900);
+  EXPECT_THAT(big.text, HasSubstr("more bytes of the result not shown"));
 }
 
 TEST(McpFakeServer, NameCollidingWithABuiltinIsSkippedAndTheBuiltinKept) {
@@ -206,8 +207,7 @@ TEST(McpFakeServer, NameCollidingWithABuiltinIsSkippedAndTheBuiltinKept) {
   auto builtin = h.reg.find("functions.apply_patch");
   ASSERT_TRUE(builtin);
   h.start({fake("apply", {"--tool-name", "patch"})});
-  EXPECT_TRUE(has(h.warnings_text(), "tool `patch` skipped: `functions.apply_patch` is already taken"))
-      << h.warnings_text();
+  EXPECT_THAT(h.warnings_text(), HasSubstr("tool `patch` skipped: `functions.apply_patch` is already taken"));
   EXPECT_EQ(h.reg.find("functions.apply_patch"), builtin);
   EXPECT_TRUE(h.reg.find("functions.apply_echo"));  // the rest of the server is there
 }
@@ -219,7 +219,7 @@ TEST(McpFakeServer, StartupHangFailsAfterStartupTimeout) {
   auto t0 = Clock::now();
   h.start({c});
   EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5));
-  EXPECT_TRUE(has(h.listed[0].error, "did not finish starting within 0.8 s")) << h.listed[0].error;
+  EXPECT_THAT(h.listed[0].error, HasSubstr("did not finish starting within 0.8 s"));
 }
 
 TEST(McpFakeServer, MissingCommandIsAReadableError) {
@@ -228,7 +228,7 @@ TEST(McpFakeServer, MissingCommandIsAReadableError) {
   c.command = "/usr/bin/no-such-mcp-server";
   h.start({c});
   EXPECT_FALSE(h.listed[0].error.empty());
-  EXPECT_TRUE(has(h.listed[0].error, "nothing")) << h.listed[0].error;
+  EXPECT_THAT(h.listed[0].error, HasSubstr("nothing"));
 }
 
 TEST(McpFakeServer, ListChangedRefreshesTheTools) {
@@ -236,7 +236,7 @@ TEST(McpFakeServer, ListChangedRefreshesTheTools) {
   h.start({fake("fake")});
   auto before = h.direct("fake", "added", tools::Json::object());
   EXPECT_TRUE(before.is_error);
-  EXPECT_TRUE(has(before.text, "does not offer the tool `added`")) << before.text;
+  EXPECT_THAT(before.text, HasSubstr("does not offer the tool `added`"));
   EXPECT_EQ(h.call("functions.fake_change").text, "changed");
   std::string text;
   for (int i = 0; i < 50; ++i) {  // the refresh runs after the notification
@@ -264,7 +264,7 @@ TEST(McpFakeServer, WorkspaceIsReadOnlyUnlessGranted) {
   McpHarness ro;
   ro.start({fake("fake")});
   auto r = ro.call("functions.fake_write");
-  EXPECT_TRUE(has(r.text, "write failed")) << r.text;
+  EXPECT_THAT(r.text, HasSubstr("write failed"));
   EXPECT_FALSE(ro.ws.exists("written.txt"));
 
   McpHarness rw;

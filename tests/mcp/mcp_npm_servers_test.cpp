@@ -2,6 +2,7 @@
 // scripts/setup.sh): @modelcontextprotocol/server-everything over stdio inside the sandbox and
 // over Streamable HTTP, and @modelcontextprotocol/server-filesystem inside the sandbox on the
 // workspace. Skipped, with one line saying why, where node or the packages are absent.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -23,11 +24,11 @@ extern char** environ;
 
 using namespace ossa;
 using ossa::test::McpHarness;
+using ::testing::HasSubstr;
+using ::testing::Not;
 namespace fs = std::filesystem;
 
 namespace {
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 const fs::path kModules = OSSA_MCP_NODE_MODULES;
 
@@ -68,26 +69,26 @@ void exercise_everything(McpHarness& h, const std::string& server) {
 
   auto echo = h.call("functions." + server + "_echo", R"({"message": "hello mcp"})");
   EXPECT_FALSE(echo.is_error) << echo.text;
-  EXPECT_TRUE(has(echo.text, "hello mcp")) << echo.text;
+  EXPECT_THAT(echo.text, HasSubstr("hello mcp"));
 
   auto sum = h.call("functions." + server + "_get_sum", R"({"a": 2, "b": 40})");
   EXPECT_FALSE(sum.is_error) << sum.text;
-  EXPECT_TRUE(has(sum.text, "42")) << sum.text;
+  EXPECT_THAT(sum.text, HasSubstr("42"));
 
   auto progress = h.call("functions." + server + "_trigger_long_running_operation",
                          R"({"duration": 1, "steps": 3})");
   EXPECT_FALSE(progress.is_error) << progress.text;
-  EXPECT_TRUE(has(progress.text, "Long running operation completed")) << progress.text;
+  EXPECT_THAT(progress.text, HasSubstr("Long running operation completed"));
   EXPECT_EQ(progress.metadata.value("progress_notifications", 0), 3) << progress.metadata.dump();
 
   auto image = h.call("functions." + server + "_get_tiny_image");
   EXPECT_FALSE(image.is_error) << image.text;
-  EXPECT_TRUE(has(image.text, "[image: image/png")) << image.text;
+  EXPECT_THAT(image.text, HasSubstr("[image: image/png"));
   EXPECT_LT(image.text.size(), 2000u) << "the image must be described, not inlined";
 
   auto structured = h.call("functions." + server + "_get_structured_content", R"({"location": "New York"})");
   EXPECT_FALSE(structured.is_error) << structured.text;
-  EXPECT_TRUE(has(structured.text, "temperature")) << structured.text;
+  EXPECT_THAT(structured.text, HasSubstr("temperature"));
 
   // Arguments the server's own validation refuses come back as an error the model can read.
   auto error = h.direct(server, "get-sum", {{"a", "not a number"}});
@@ -156,7 +157,7 @@ TEST(McpNpmServers, HttpServerOutsideThePolicyIsRefused) {
   c.url = "http://127.0.0.1:" + std::to_string(ossa::test::free_port()) + "/mcp";
   c.startup_timeout = std::chrono::seconds(5);
   h.start({c});
-  EXPECT_TRUE(has(h.listed[0].error, "HTTP request failed")) << h.listed[0].error;
+  EXPECT_THAT(h.listed[0].error, HasSubstr("HTTP request failed"));
 }
 
 TEST(McpNpmServers, FilesystemServerSeesTheWorkspaceAndNothingElse) {
@@ -174,18 +175,18 @@ TEST(McpNpmServers, FilesystemServerSeesTheWorkspaceAndNothingElse) {
 
   auto ok = h.call("functions.fs_read_text_file", R"({"path": "/workspace/notes/hello.txt"})");
   EXPECT_FALSE(ok.is_error) << ok.text;
-  EXPECT_TRUE(has(ok.text, "hello from the workspace")) << ok.text;
+  EXPECT_THAT(ok.text, HasSubstr("hello from the workspace"));
   auto list = h.call("functions.fs_list_directory", R"({"path": "/workspace"})");
-  EXPECT_TRUE(has(list.text, "notes")) << list.text;
+  EXPECT_THAT(list.text, HasSubstr("notes"));
 
   auto secret = h.call("functions.fs_read_text_file",
                        tools::Json({{"path", (outside.path() / "secret.txt").string()}}).dump());
-  EXPECT_FALSE(has(secret.text, "host secret")) << secret.text;
+  EXPECT_THAT(secret.text, Not(HasSubstr("host secret")));
   EXPECT_TRUE(secret.is_error) << secret.text;
   auto shadow = h.call("functions.fs_read_text_file", R"({"path": "/etc/shadow"})");
   EXPECT_TRUE(shadow.is_error) << shadow.text;
   auto passwd = h.call("functions.fs_read_text_file", R"({"path": "/etc/passwd"})");
-  EXPECT_FALSE(has(passwd.text, "daemon:")) << "the host's /etc/passwd leaked: " << passwd.text;
+  EXPECT_THAT(passwd.text, Not(HasSubstr("daemon:")));
   if (home && std::string(home) != "/" && std::string(home) != "/tmp") {
     auto h_list = h.call("functions.fs_list_directory", tools::Json({{"path", home}}).dump());
     EXPECT_TRUE(h_list.is_error) << h_list.text;
