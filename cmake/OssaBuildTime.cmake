@@ -37,3 +37,15 @@ function(ossa_target_build_time target)
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${OSSA_HOT_CODE_OPT}>)
   endif()
 endfunction()
+
+# Linking: with lld where the compiler can use it (scripts/setup.sh installs it). GNU ld took
+# 4.2 s for an instrumented test program and 8.0 s for the instrumented ossa, lld 1.3 and 2.3 s;
+# the asan preset links about 25 programs, and every edit relinks the ones it touches.
+option(OSSA_LLD "Link with lld when the compiler can" ON)
+if(OSSA_LLD)
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX -fuse-ld=lld OSSA_HAVE_LLD)
+  if(OSSA_HAVE_LLD)
+    add_link_options($<$<LINK_LANGUAGE:CXX>:-fuse-ld=lld>)
+  endif()
+endif()

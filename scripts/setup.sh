@@ -18,7 +18,7 @@ fi
 # needs a package adds it here (and to cmake/OssaDependencies.cmake).
 PACKAGES=(
   # toolchain
-  g++ cmake ninja-build pkg-config ccache git ca-certificates
+  g++ cmake ninja-build pkg-config ccache git ca-certificates lld
   # libraries (DESIGN.md "Key decisions")
   libboost1.81-dev libssl-dev zlib1g-dev nlohmann-json3-dev libseccomp-dev libgumbo-dev
   libpcre2-dev libcli11-dev libtomlplusplus-dev libedit-dev
