@@ -22,12 +22,13 @@ EntryId PrefixCache::find(EntryId parent, std::span<const std::int32_t> block) c
   return kRootEntry;
 }
 
-PrefixCache::Match PrefixCache::lookup(std::span<const std::int32_t> tokens, std::size_t max_blocks) {
+PrefixCache::Match PrefixCache::lookup(std::span<const std::int32_t> tokens, std::size_t max_tokens) {
   ++lookups_;
   const std::size_t B = g_->block_tokens;
+  max_tokens = std::min(max_tokens, tokens.size());
   std::vector<EntryId> chain;
   EntryId parent = kRootEntry;
-  for (std::size_t b = 0; b < max_blocks && (b + 1) * B <= tokens.size(); ++b) {
+  for (std::size_t b = 0; (b + 1) * B <= max_tokens; ++b) {
     const EntryId id = find(parent, tokens.subspan(b * B, B));
     if (id == kRootEntry) break;
     chain.push_back(id);
@@ -46,14 +47,32 @@ PrefixCache::Match PrefixCache::lookup(std::span<const std::int32_t> tokens, std
     return true;
   };
   while (!chain.empty() && !serves(chain.size())) chain.pop_back();
+  Match match{std::move(chain)};
+  // The next block, in part: the child of the chain's end that shares the most first tokens
+  // (within max_tokens) and holds its block in every layer. A longer match is served only
+  // through the chain, so no child can share a whole block here.
+  const std::size_t end = match.chain.size() * B;
+  if (!match.chain.empty() && end < max_tokens) {
+    const auto next = tokens.subspan(end, std::min(B, max_tokens - end));
+    for (EntryId id : entries_.at(match.chain.back()).children) {
+      const Entry& e = entries_.at(id);
+      const std::size_t n = static_cast<std::size_t>(
+          std::mismatch(next.begin(), next.end(), e.tokens.begin(), e.tokens.end()).first - next.begin());
+      if (n <= match.partial_tokens || n == B) continue;
+      if (std::find(e.blocks.begin(), e.blocks.end(), kNoBlock) != e.blocks.end()) continue;
+      match.partial = id;
+      match.partial_tokens = n;
+    }
+  }
   ++clock_;
-  for (EntryId id : chain) entries_.at(id).last_used = clock_;
-  hits_ += chain.size();
-  return Match{std::move(chain)};
+  for (EntryId id : match.chain) entries_.at(id).last_used = clock_;
+  if (match.partial != kRootEntry) entries_.at(match.partial).last_used = clock_;
+  hits_ += match.chain.size() + (match.partial != kRootEntry);
+  return match;
 }
 
 void PrefixCache::attach(const Match& match, SequenceKv& kv) {
-  const std::size_t B = g_->block_tokens, end = match.chain.size() * B;
+  const std::size_t B = g_->block_tokens, end = match.tokens(B);
   const std::size_t lo = end > kv.keep_behind() ? (end - kv.keep_behind()) / B : 0;
   for (std::size_t b = 0; b < match.chain.size(); ++b) {
     const Entry& e = entries_.at(match.chain[b]);
@@ -64,6 +83,13 @@ void PrefixCache::attach(const Match& match, SequenceKv& kv) {
       pool_->retain(blk);
       kv.adopt(l, b, blk);
     }
+  }
+  if (match.partial == kRootEntry) return;
+  // Shared like the rest; the sequence's first write into it makes its own copy.
+  const Entry& e = entries_.at(match.partial);
+  for (std::size_t l = 0; l < g_->layers; ++l) {
+    pool_->retain(e.blocks[l]);
+    kv.adopt(l, match.chain.size(), e.blocks[l]);
   }
 }
 
@@ -88,7 +114,7 @@ EntryId PrefixCache::insert(EntryId parent, std::span<const std::int32_t> block,
     }
   }
   const EntryId id = next_id_++;
-  if (parent != kRootEntry) ++entries_.at(parent).children;
+  if (parent != kRootEntry) entries_.at(parent).children.push_back(id);
   index_.emplace(key(parent, block), id);
   entries_.emplace(id, std::move(e));
   return id;
@@ -100,7 +126,7 @@ void PrefixCache::erase(EntryId id) {
   for (BlockId b : e.blocks) {
     if (b != kNoBlock) pool_->release(b);
   }
-  if (e.parent != kRootEntry) --entries_.at(e.parent).children;
+  if (e.parent != kRootEntry) std::erase(entries_.at(e.parent).children, id);
   auto [a, b] = index_.equal_range(key(e.parent, e.tokens));
   for (auto i = a; i != b; ++i) {
     if (i->second == id) {
@@ -116,7 +142,7 @@ bool PrefixCache::evict_one() {
   EntryId best = kRootEntry;
   const Entry* be = nullptr;
   for (const auto& [id, e] : entries_) {
-    if (e.children) continue;
+    if (!e.children.empty()) continue;
     bool frees = false;
     for (BlockId b : e.blocks) frees = frees || (b != kNoBlock && pool_->refs(b) == 1);
     if (!frees) continue;
@@ -133,7 +159,7 @@ bool PrefixCache::evict_one() {
   // exposes its parent, which might.
   if (reclaimable_blocks() == 0) return false;
   for (const auto& [id, e] : entries_) {
-    if (!e.children) {
+    if (e.children.empty()) {
       erase(id);
       return evict_one();
     }
@@ -145,7 +171,7 @@ void PrefixCache::clear() {
   while (!entries_.empty()) {
     EntryId leaf = kRootEntry;
     for (const auto& [id, e] : entries_) {
-      if (!e.children) {
+      if (e.children.empty()) {
         leaf = id;
         break;
       }

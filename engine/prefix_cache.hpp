@@ -4,8 +4,11 @@
 // developer message and tool namespaces every round) reuses their keys and values instead of
 // recomputing them. An entry is one block of block_tokens tokens, keyed exactly by its parent
 // entry and its tokens (a chain from the sequence start), holding a reference on the KV block
-// of every layer. Sharing is by reference count; a sequence that writes into a shared block
-// copies it first (SequenceKv::prepare). Under memory pressure entries are evicted
+// of every layer. A new sequence also takes the first positions of one more entry when its
+// tokens continue the chain only part of a block (a shared prefix rarely ends on a block
+// boundary): a position's key and value depend only on the tokens up to it. Sharing is by
+// reference count; a sequence that writes into a shared block copies it first
+// (SequenceKv::prepare). Under memory pressure entries are evicted
 // least-recently-used, leaves first, so every cached chain stays reachable from its start.
 #include <cstddef>
 #include <cstdint>
@@ -29,13 +32,16 @@ class PrefixCache {
   PrefixCache& operator=(const PrefixCache&) = delete;
 
   struct Match {
-    std::vector<EntryId> chain;  // entry per matched block, from the start
+    std::vector<EntryId> chain;     // entry per matched whole block, from the start
+    EntryId partial = kRootEntry;   // a child of the chain's end sharing its first tokens, if any
+    std::size_t partial_tokens = 0;  // how many (0 < n < block_tokens)
+    std::size_t tokens(std::size_t block_tokens) const { return chain.size() * block_tokens + partial_tokens; }
   };
 
-  // Longest cached chain starting `tokens`, at most max_blocks blocks long, that can serve a
-  // sequence continuing after it: every full-attention layer holds all its blocks and every
-  // sliding layer the window before its end. Marks it used.
-  Match lookup(std::span<const std::int32_t> tokens, std::size_t max_blocks);
+  // Longest cached prefix of `tokens`, at most max_tokens long, that can serve a sequence
+  // continuing after it: every full-attention layer holds all its blocks and every sliding
+  // layer the window before its end. Marks it used.
+  Match lookup(std::span<const std::int32_t> tokens, std::size_t max_tokens);
   // Puts the match's blocks into `kv` (retained; sliding layers only the window's).
   void attach(const Match& match, SequenceKv& kv);
   // Records block `index` of a sequence (its tokens, its blocks in `kv`) as the child of
@@ -57,7 +63,7 @@ class PrefixCache {
     std::vector<std::int32_t> tokens;
     std::vector<BlockId> blocks;  // per layer; kNoBlock where the sequence had released it
     std::uint64_t last_used = 0;
-    std::size_t children = 0;
+    std::vector<EntryId> children;
     std::size_t depth = 0;  // block index in its chain
   };
   static std::uint64_t key(EntryId parent, std::span<const std::int32_t> block);

@@ -67,9 +67,10 @@ void release(ModelImpl& m, Sequence& seq) {
 std::size_t attach_prefix(ModelImpl& m, Sequence& seq, std::span<const std::int32_t> tokens) {
   if (!seq.tokens.empty() || tokens.empty() || !seq.use_prefix_cache) return 0;
   const std::size_t B = m.kv.block_tokens;
-  auto match = m.prefix.lookup(tokens, (tokens.size() - 1) / B);
+  // At least the last token is computed again: its logits are what the caller wants.
+  auto match = m.prefix.lookup(tokens, tokens.size() - 1);
   m.prefix.attach(match, seq.kv);
-  const std::size_t n = match.chain.size() * B;
+  const std::size_t n = match.tokens(B);
   seq.tokens.assign(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(n));
   seq.chain = std::move(match.chain);
   return n;

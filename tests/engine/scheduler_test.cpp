@@ -215,8 +215,8 @@ TEST(PrefixCache, SharedBlocksAreCopiedOnWriteAndSharersKeepTheirResults) {
   auto m = tiny_model();
   Scheduler sched(m);
   // a computes 64 tokens (4 whole blocks); b's prompt is exactly those 64: b takes 3 blocks
-  // from the cache and recomputes the last 16, writing into its own copies; a's state must not
-  // change.
+  // and the first 15 positions of the 4th from the cache and recomputes the last token,
+  // writing into its own copy of that block; a's state must not change.
   const auto p = pseudo_tokens(64, 11);
   const SequenceId a = sched.open(), b = sched.open();
   Result ra, rb;
@@ -224,8 +224,8 @@ TEST(PrefixCache, SharedBlocksAreCopiedOnWriteAndSharersKeepTheirResults) {
   step_until_idle(sched);
   sched.submit(b, prompt(p, 6), [&](Result r) { rb = std::move(r); });
   step_until_idle(sched);
-  EXPECT_EQ(rb.cached, 48u);
-  EXPECT_EQ(rb.reprocessed, 16u);
+  EXPECT_EQ(rb.cached, 63u);
+  EXPECT_EQ(rb.reprocessed, 1u);
   const auto want = solo_greedy(m, p, 6);
   EXPECT_EQ(rb.tokens, want);
   // a continues from its own (shared) blocks.
@@ -238,6 +238,36 @@ TEST(PrefixCache, SharedBlocksAreCopiedOnWriteAndSharersKeepTheirResults) {
   sched.submit(a, prompt(sched.context(a), 1), [&](Result r) { ra = std::move(r); });
   step_until_idle(sched);
   EXPECT_LE(ra.reprocessed, 1u);
+}
+
+TEST(PrefixCache, APrefixEndingInsideABlockIsServedToTheToken) {
+  auto m = tiny_model();
+  Scheduler sched(m);
+  // b shares a's first 40 tokens: two whole blocks and 8 positions of the third, which b
+  // copies before writing its own tokens after them.
+  const auto pa = pseudo_tokens(64, 13);
+  auto pb = std::vector<std::int32_t>(pa.begin(), pa.begin() + 40);
+  const auto tail = pseudo_tokens(20, 14);
+  pb.insert(pb.end(), tail.begin(), tail.end());
+  ASSERT_NE(pb[40], pa[40]);
+  const SequenceId a = sched.open(), b = sched.open();
+  Result ra, rb;
+  sched.submit(a, prompt(pa, 0), [&](Result r) { ra = std::move(r); });
+  step_until_idle(sched);
+  sched.submit(b, prompt(pb, 6), [&](Result r) { rb = std::move(r); });
+  step_until_idle(sched);
+  EXPECT_EQ(rb.cached, 40u);
+  EXPECT_EQ(rb.reprocessed, 20u);
+  EXPECT_EQ(rb.tokens, solo_greedy(m, pb, 6));
+  Request more;
+  more.max_tokens = 6;
+  sched.submit(a, more, [&](Result r) { ra = std::move(r); });
+  step_until_idle(sched);
+  EXPECT_EQ(ra.tokens, solo_greedy(m, pa, 6)) << "a's block was not written by b";
+  sched.close(a);
+  sched.close(b);
+  m->clear_prefix_cache();
+  EXPECT_EQ(m->kv_stats().used_blocks, 0u);
 }
 
 TEST(PrefixCache, EvictsLeastRecentlyUsedUnderTheBudget) {
