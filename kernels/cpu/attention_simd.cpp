@@ -7,6 +7,14 @@
 // (loading and storing it per key made a store-to-load chain of every key). Which keys go
 // through the blocked path depends only on the row's own span of keys, so a row's result does
 // not depend on the other rows of its step.
+//
+// The query heads that share a key/value head (8 of gpt-oss's 64) take the keys together, a
+// chunk of kChunkKeys at a time: each head's scores over the chunk, then the next chunk, so the
+// chunk's keys are read from memory once and from L2 by the other heads; the values likewise.
+// Taken one head at a time over all keys, a 2,000-token context streamed 1 MB of keys and
+// values per head, more than L2 holds. Every score and every weighted sum is taken in the same
+// order as one head over all keys (chunks are whole multiples of the width, and the sums carry
+// across chunks), so the result is the same bit for bit.
 #include <stdlib.h>
 
 #include "kernels/cpu/attention.hpp"
@@ -86,14 +94,15 @@ float scores_of(const float* qv, const KvView& kv, std::size_t off, std::size_t 
 }
 
 // o = sum_i w[i] * value(lo + i), o kept in R registers (R = head_dim / width; 0: in memory).
+// With `carry` the sum continues from o (the previous chunk's keys) instead of from zero.
 template <std::size_t R>
 void weighted_values(const float* w, const KvView& kv, std::size_t off, std::size_t d, std::size_t lo, std::size_t n,
-                     float* o) {
+                     bool carry, float* o) {
   constexpr std::size_t W = V::width;
   const std::size_t B = kv.block_tokens;
   if constexpr (R > 0) {
     V::reg acc[R];
-    for (std::size_t r = 0; r < R; ++r) acc[r] = V::zero();
+    for (std::size_t r = 0; r < R; ++r) acc[r] = carry ? V::loadu(o + r * W) : V::zero();
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t key = lo + i;
       const float* v = kv.blocks[key / B] + (B + key % B) * kv.row + off;
@@ -102,7 +111,9 @@ void weighted_values(const float* w, const KvView& kv, std::size_t off, std::siz
     }
     for (std::size_t r = 0; r < R; ++r) V::storeu(o + r * W, acc[r]);
   } else {
-    for (std::size_t c = 0; c < d; ++c) o[c] = 0.0f;
+    if (!carry) {
+      for (std::size_t c = 0; c < d; ++c) o[c] = 0.0f;
+    }
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t key = lo + i;
       const float* v = kv.blocks[key / B] + (B + key % B) * kv.row + off;
@@ -114,12 +125,10 @@ void weighted_values(const float* w, const KvView& kv, std::size_t off, std::siz
   }
 }
 
-template <std::size_t R>
-void attend(const float* qv, const KvView& kv, std::size_t off, std::size_t d, std::size_t lo, std::size_t n,
-            float scale, float sink, float* scores, float* o) {
+// scores[0, n) = softmax([scores, sink]) without the sink's entry, given their largest value
+// (at least the sink).
+void softmax_with_sink(float* scores, std::size_t n, float mx, float sink) {
   constexpr std::size_t W = V::width;
-  const float mx = scores_of<R>(qv, kv, off, d, lo, n, scale, sink, scores);
-  // exp(a - mx) over the scores, W at a time.
   const V::reg vmx = V::set1(mx);
   V::reg vsum = V::zero();
   std::size_t i = 0;
@@ -146,7 +155,31 @@ void attend(const float* qv, const KvView& kv, std::size_t off, std::size_t d, s
   i = 0;
   for (; i + W <= n; i += W) V::storeu(scores + i, V::mul(V::loadu(scores + i), inv));
   for (; i < n; ++i) scores[i] *= 1.0f / denom;
-  weighted_values<R>(scores, kv, off, d, lo, n, o);
+}
+
+// Keys per chunk that the heads of a group share while it sits in L2 (512 keys of 64 floats:
+// 128 KiB of keys, then as much of values). A multiple of every width.
+constexpr std::size_t kChunkKeys = 512;
+
+// Heads [h0, h1) of query row `qrow` (all on key/value head offset `off`, keys [lo, lo + n)):
+// out rows o + (h - h0) * d. `scores` holds (h1 - h0) * stride floats.
+template <std::size_t R>
+void attend_heads(const float* qrow, const KvView& kv, std::size_t off, std::size_t d, std::size_t lo, std::size_t n,
+                  const AttentionShape& s, std::size_t h0, std::size_t h1, std::size_t stride, float* scores,
+                  float* o) {
+  const std::size_t G = h1 - h0;
+  float mx[64];  // at most 64 heads share a key/value head here (the caller splits larger groups)
+  for (std::size_t g = 0; g < G; ++g) mx[g] = s.sinks[h0 + g];
+  for (std::size_t c = 0; c < n; c += kChunkKeys) {
+    const std::size_t m = n - c < kChunkKeys ? n - c : kChunkKeys;
+    for (std::size_t g = 0; g < G; ++g)
+      mx[g] = scores_of<R>(qrow + (h0 + g) * d, kv, off, d, lo + c, m, s.scale, mx[g], scores + g * stride + c);
+  }
+  for (std::size_t g = 0; g < G; ++g) softmax_with_sink(scores + g * stride, n, mx[g], s.sinks[h0 + g]);
+  for (std::size_t c = 0; c < n; c += kChunkKeys) {
+    const std::size_t m = n - c < kChunkKeys ? n - c : kChunkKeys;
+    for (std::size_t g = 0; g < G; ++g) weighted_values<R>(scores + g * stride + c, kv, off, d, lo + c, m, c > 0, o + g * d);
+  }
 }
 }  // namespace
 
@@ -156,27 +189,32 @@ void attention(const float* q, const std::size_t* pos, std::size_t /*rows*/, con
   const std::size_t d = s.head_dim, group = s.heads / s.kv_heads;
   std::size_t cap = 0;
   float* scores = nullptr;
-  for (std::size_t item = item0; item < item1; ++item) {
+  for (std::size_t item = item0; item < item1;) {
     const std::size_t r = item / s.heads, h = item % s.heads, kvh = h / group;
+    // The heads from h to the end of its group, or of the range, or 64 of them.
+    std::size_t h1 = (kvh + 1) * group;
+    if (h1 - h > item1 - item) h1 = h + (item1 - item);
+    if (h1 - h > 64) h1 = h + 64;
     const std::size_t p = pos[r];
     const std::size_t lo = s.window && p + 1 > s.window ? p + 1 - s.window : 0;
-    const std::size_t n = p + 1 - lo;
-    if (n + W > cap) {
+    const std::size_t n = p + 1 - lo, stride = n + W;
+    if ((h1 - h) * stride > cap) {
       free(scores);
-      cap = (n + W) * 2;
+      cap = (h1 - h) * stride * 2;
       scores = static_cast<float*>(malloc(cap * sizeof(float)));
       if (!scores) abort();
     }
-    const float* qv = q + item * d;
+    const float* qrow = q + r * s.heads * d;
     float* o = out + item * d;
     const std::size_t off = kvh * d;
     switch (d % W == 0 ? d / W : 0) {
-      case 1: attend<1>(qv, kv, off, d, lo, n, s.scale, s.sinks[h], scores, o); break;
-      case 2: attend<2>(qv, kv, off, d, lo, n, s.scale, s.sinks[h], scores, o); break;
-      case 4: attend<4>(qv, kv, off, d, lo, n, s.scale, s.sinks[h], scores, o); break;
-      case 8: attend<8>(qv, kv, off, d, lo, n, s.scale, s.sinks[h], scores, o); break;
-      default: attend<0>(qv, kv, off, d, lo, n, s.scale, s.sinks[h], scores, o); break;
+      case 1: attend_heads<1>(qrow, kv, off, d, lo, n, s, h, h1, stride, scores, o); break;
+      case 2: attend_heads<2>(qrow, kv, off, d, lo, n, s, h, h1, stride, scores, o); break;
+      case 4: attend_heads<4>(qrow, kv, off, d, lo, n, s, h, h1, stride, scores, o); break;
+      case 8: attend_heads<8>(qrow, kv, off, d, lo, n, s, h, h1, stride, scores, o); break;
+      default: attend_heads<0>(qrow, kv, off, d, lo, n, s, h, h1, stride, scores, o); break;
     }
+    item += h1 - h;
   }
   free(scores);
 }

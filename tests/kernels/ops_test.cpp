@@ -106,8 +106,10 @@ TEST(KernelPairs, AttentionDecodeAndPrefillOverPagedBlocks) {
   std::mt19937 rng(4);
   // Head sizes of 1, 2, 4 and 8 vector registers and ones that are no such multiple, so every
   // register count of the SIMD versions runs (gpt-oss has 64).
+  // 1,100 positions span three of the SIMD versions' key chunks.
+  for (std::size_t len : {75u, 1100u}) {
   for (std::size_t d : {16u, 32u, 40u, 64u, 128u}) {
-  const std::size_t heads = 8, kv_heads = 2, row = kv_heads * d, B = 16, len = 75;
+  const std::size_t heads = 8, kv_heads = 2, row = kv_heads * d, B = 16;
   const std::size_t nblocks = (len + B - 1) / B;
   std::vector<std::vector<float>> storage(nblocks);
   std::vector<const float*> blocks(nblocks);
@@ -156,9 +158,20 @@ TEST(KernelPairs, AttentionDecodeAndPrefillOverPagedBlocks) {
           avx512::attention(q.data(), pos.data(), rows, kv, s, got.data(), 0, mid);
           avx512::attention(q.data(), pos.data(), rows, kv, s, got.data(), mid, rows * heads);
         }
-        expect_near(got, want, 2e-5f, std::string(name) + " d " + std::to_string(d) + " window " + std::to_string(window));
+        const std::string what = std::string(name) + " len " + std::to_string(len) + " d " + std::to_string(d) +
+                                 " window " + std::to_string(window);
+        expect_near(got, want, 2e-5f, what);
+        // One item at a time (no head shares the keys with another): the same floats exactly,
+        // so a head's result does not depend on how the pool split the items.
+        std::vector<float> single(rows * heads * d);
+        for (std::size_t i = 0; i < rows * heads; ++i) {
+          if (isa == Isa::avx2) avx2::attention(q.data(), pos.data(), rows, kv, s, single.data(), i, i + 1);
+          else avx512::attention(q.data(), pos.data(), rows, kv, s, single.data(), i, i + 1);
+        }
+        EXPECT_EQ(got, single) << what;
       }
     }
+  }
   }
   }
 }
