@@ -109,13 +109,20 @@ export class Browser {
     const v = await this.cmd('POST', '/element', { using: 'css selector', value: css });
     return v[ELEMENT];
   }
-  async click(css) {
-    const id = await this.find(css);
-    return this.cmd('POST', `/element/${id}/click`, {});
-  }
-  async type(css, text) {
-    const id = await this.find(css);
-    return this.cmd('POST', `/element/${id}/value`, { text });
+  click(css) { return this.onElement(css, (id) => this.cmd('POST', `/element/${id}/click`, {})); }
+  type(css, text) { return this.onElement(css, (id) => this.cmd('POST', `/element/${id}/value`, { text })); }
+  // The page re-renders what changes (the agents list refreshes while a turn runs): an element
+  // found a moment ago can be replaced before the command reaches it. Then it is found again,
+  // as a user's click would land on the new one; anything else is an error.
+  async onElement(css, action) {
+    for (let attempt = 1; ; ++attempt) {
+      const id = await this.find(css);
+      try {
+        return await action(id);
+      } catch (e) {
+        if (attempt >= 5 || !(e instanceof WebDriverError) || !/stale element/.test(e.message)) throw e;
+      }
+    }
   }
   // Runs `script` (a function body) in the page and returns its value.
   exec(script, ...args) { return this.cmd('POST', '/execute/sync', { script, args }); }
