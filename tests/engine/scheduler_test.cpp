@@ -50,6 +50,14 @@ std::vector<std::int32_t> solo_greedy(const std::shared_ptr<const Model>&, const
 void step_until_idle(Scheduler& s) {
   for (int guard = 0; s.busy() && guard < 100000; ++guard) s.step();
 }
+
+// Submits a request and steps until every request is done; its result.
+Result submit_and_finish(Scheduler& s, SequenceId id, Request r) {
+  Result out;
+  s.submit(id, std::move(r), [&out](Result x) { out = std::move(x); });
+  step_until_idle(s);
+  return out;
+}
 }  // namespace
 
 TEST(KvBlocks, SlidingLayersKeepOnlyTheirWindow) {
@@ -136,9 +144,7 @@ TEST(Scheduler, CancelMidPrefillStopsAtTheStepBoundaryAndLeaksNothing) {
   EXPECT_FALSE(rb.cancelled);
   EXPECT_EQ(rb.tokens.size(), 20u);
   // A new request on the cancelled sequence picks up its context where it stopped.
-  Result again;
-  sched.submit(a, prompt(pseudo_tokens(300, 5), 4), [&](Result r) { again = std::move(r); });
-  step_until_idle(sched);
+  const Result again = submit_and_finish(sched, a, prompt(pseudo_tokens(300, 5), 4));
   EXPECT_LT(again.reprocessed, 300u);
   EXPECT_EQ(again.tokens, solo_greedy(m, pseudo_tokens(300, 5), 4));
   sched.close(a);
@@ -169,9 +175,7 @@ TEST(Scheduler, CloseWhileRunningFinishesTheRequestCancelled) {
 TEST(Scheduler, ARequestLargerThanTheWholeBudgetFailsWithAClearError) {
   auto m = tiny_model(64 * kBlock);  // 64 blocks: 16 tokens of 4 layers = 4 blocks
   Scheduler sched(m);
-  Result r;
-  sched.submit(sched.open(), prompt(pseudo_tokens(1000, 8), 10), [&](Result x) { r = std::move(x); });
-  step_until_idle(sched);
+  const Result r = submit_and_finish(sched, sched.open(), prompt(pseudo_tokens(1000, 8), 10));
   EXPECT_NE(r.error.find("KV cache cannot hold"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("--kv-memory"), std::string::npos) << r.error;
   EXPECT_EQ(m->kv_stats().used_blocks, 0u);
@@ -219,11 +223,8 @@ TEST(PrefixCache, SharedBlocksAreCopiedOnWriteAndSharersKeepTheirResults) {
   // writing into its own copy of that block; a's state must not change.
   const auto p = pseudo_tokens(64, 11);
   const SequenceId a = sched.open(), b = sched.open();
-  Result ra, rb;
-  sched.submit(a, prompt(p, 0), [&](Result r) { ra = std::move(r); });
-  step_until_idle(sched);
-  sched.submit(b, prompt(p, 6), [&](Result r) { rb = std::move(r); });
-  step_until_idle(sched);
+  Result ra = submit_and_finish(sched, a, prompt(p, 0));
+  const Result rb = submit_and_finish(sched, b, prompt(p, 6));
   EXPECT_EQ(rb.cached, 63u);
   EXPECT_EQ(rb.reprocessed, 1u);
   const auto want = solo_greedy(m, p, 6);
@@ -231,12 +232,10 @@ TEST(PrefixCache, SharedBlocksAreCopiedOnWriteAndSharersKeepTheirResults) {
   // a continues from its own (shared) blocks.
   Request more;
   more.max_tokens = 6;
-  sched.submit(a, more, [&](Result r) { ra = std::move(r); });
-  step_until_idle(sched);
+  ra = submit_and_finish(sched, a, more);
   EXPECT_EQ(ra.tokens, want);
   // Re-running a prompt equal to a's whole context (logits still valid) computes nothing.
-  sched.submit(a, prompt(sched.context(a), 1), [&](Result r) { ra = std::move(r); });
-  step_until_idle(sched);
+  ra = submit_and_finish(sched, a, prompt(sched.context(a), 1));
   EXPECT_LE(ra.reprocessed, 1u);
 }
 
@@ -251,18 +250,14 @@ TEST(PrefixCache, APrefixEndingInsideABlockIsServedToTheToken) {
   pb.insert(pb.end(), tail.begin(), tail.end());
   ASSERT_NE(pb[40], pa[40]);
   const SequenceId a = sched.open(), b = sched.open();
-  Result ra, rb;
-  sched.submit(a, prompt(pa, 0), [&](Result r) { ra = std::move(r); });
-  step_until_idle(sched);
-  sched.submit(b, prompt(pb, 6), [&](Result r) { rb = std::move(r); });
-  step_until_idle(sched);
+  Result ra = submit_and_finish(sched, a, prompt(pa, 0));
+  const Result rb = submit_and_finish(sched, b, prompt(pb, 6));
   EXPECT_EQ(rb.cached, 40u);
   EXPECT_EQ(rb.reprocessed, 20u);
   EXPECT_EQ(rb.tokens, solo_greedy(m, pb, 6));
   Request more;
   more.max_tokens = 6;
-  sched.submit(a, more, [&](Result r) { ra = std::move(r); });
-  step_until_idle(sched);
+  ra = submit_and_finish(sched, a, more);
   EXPECT_EQ(ra.tokens, solo_greedy(m, pa, 6)) << "a's block was not written by b";
   sched.close(a);
   sched.close(b);
@@ -277,10 +272,8 @@ TEST(PrefixCache, EvictsLeastRecentlyUsedUnderTheBudget) {
   // Many distinct prompts, far more than the budget holds at once: the cache evicts, nothing fails.
   for (std::uint32_t i = 0; i < 12; ++i) {
     const SequenceId id = sched.open();
-    Result r;
     auto p = (i % 3 == 0) ? keep : pseudo_tokens(100, 100 + i);
-    sched.submit(id, prompt(p, 2), [&](Result x) { r = std::move(x); });
-    step_until_idle(sched);
+    const Result r = submit_and_finish(sched, id, prompt(p, 2));
     ASSERT_TRUE(r.error.empty()) << i << ": " << r.error;
     if (i % 3 == 0 && i > 0) {
       EXPECT_EQ(r.cached, 32u) << "the recently used prefix survived eviction";
@@ -301,18 +294,14 @@ TEST(Scheduler, IdleSequencesGiveTheirBlocksBackWhenOthersNeedThem) {
   Scheduler sched(m, opt);
   const auto pa = pseudo_tokens(150, 13), pb = pseudo_tokens(150, 14);
   const SequenceId a = sched.open(), b = sched.open();
-  Result ra, rb;
-  sched.submit(a, prompt(pa, 3), [&](Result r) { ra = std::move(r); });
-  step_until_idle(sched);
-  sched.submit(b, prompt(pb, 3), [&](Result r) { rb = std::move(r); });
-  step_until_idle(sched);
+  Result ra = submit_and_finish(sched, a, prompt(pa, 3));
+  const Result rb = submit_and_finish(sched, b, prompt(pb, 3));
   EXPECT_TRUE(rb.error.empty()) << rb.error;
   EXPECT_EQ(rb.tokens, solo_greedy(m, pb, 3));
   // a's context survived being parked: continuing it recomputes and gives the solo result.
   Request more;
   more.max_tokens = 3;
-  sched.submit(a, more, [&](Result r) { ra = std::move(r); });
-  step_until_idle(sched);
+  ra = submit_and_finish(sched, a, more);
   std::vector<std::int32_t> full = pa;
   auto first = solo_greedy(m, pa, 6);
   EXPECT_EQ(ra.tokens, std::vector<std::int32_t>(first.begin() + 3, first.end()));
