@@ -1,11 +1,6 @@
-// The activation panel, the scalar reference of the MXFP4 x Q8 product and its dispatchers.
-//
-// Why the panel holds corrections: the SIMD versions multiply unsigned weight bytes by signed
-// activation bytes (vpdpbusd, vpmaddubsw), so a weight code is looked up as u = 2 v + 12, with
-// v its E2M1 value (twice the value is an integer in [-12, 12]; u in [0, 24]). Then
-// sum u x = 2 sum v x + 12 sum x, and each int32 lane starts from -12 times the sum of the
-// eight (combined, see `combined`) activation integers it meets, which leaves exactly
-// 2 sum v x; the lane's scale holds the 1/2.
+// The scalar reference of the MXFP4 x Q8 product and its dispatchers. The panel's corrections
+// (mxfp4_q8_panel.cpp) leave each lane's integer sum at exactly 2 sum v x; the lane's scale
+// holds the 1/2.
 #include "kernels/cpu/matmul_mxfp4_q8.hpp"
 
 #include <cmath>
@@ -24,79 +19,7 @@ constexpr std::size_t kGroupsPerQuad = kMxfp4Q8Quad / kMxfp4Group;
 // Twice the E2M1 value of a code: an exact integer.
 int code_twice(unsigned code) { return static_cast<int>(2.0f * mxfp4_code_value(code)); }
 
-// Round to nearest (ties away from zero: any rounding works, the next level takes the rest).
-std::int32_t round_i(float v) { return static_cast<std::int32_t>(v + (v < 0.0f ? -0.5f : 0.5f)); }
-
-// Levels 2 and 3 of one row: q2, q3 from what q1 d leaves of x (see the header).
-void residual_levels(const float* x, std::size_t K, const std::int8_t* q1, const float* d, std::int8_t* q2,
-                     std::int8_t* q3) {
-  for (std::size_t g = 0; g < K / kMxfp4Group; ++g) {
-    const float d1 = d[g];
-    // Below 2^-100 the third step (d1 / 2^14) would leave the normal range.
-    const bool zero = !(d1 >= 0x1p-100f);
-    const float d2 = d1 * 0x1p-7f, d3 = d1 * 0x1p-14f, inv2 = zero ? 0.0f : 1.0f / d2, inv3 = zero ? 0.0f : 1.0f / d3;
-    for (std::size_t k = g * kMxfp4Group; k < (g + 1) * kMxfp4Group; ++k) {
-      const float r1 = std::fma(-static_cast<float>(q1[k]), d1, x[k]);
-      const std::int32_t a = zero ? 0 : round_i(r1 * inv2);
-      const float r2 = std::fma(-static_cast<float>(a), d2, r1);
-      const std::int32_t b = zero ? 0 : round_i(r2 * inv3);
-      // |r1| <= d/2 and |r2| <= d2/2 bound both by 64; the clamp only guards rounding.
-      q2[k] = static_cast<std::int8_t>(a < -127 ? -127 : a > 127 ? 127 : a);
-      q3[k] = static_cast<std::int8_t>(b < -127 ? -127 : b > 127 ? 127 : b);
-    }
-  }
-}
-
-// The integer a lane holds for activation k: q1 2^14 + q2 2^7 + q3 at three levels, else q1.
-std::int32_t combined(const std::int8_t* const* q, std::size_t levels, std::size_t i) {
-  return levels == 3 ? q[0][i] * 16384 + q[1][i] * 128 + q[2][i] : q[0][i];
-}
 }  // namespace
-
-void prepare_mxfp4_q8(const float* x, std::size_t T, std::size_t K, std::size_t levels, Mxfp4Q8Panel& p) {
-  p.T = T;
-  p.K = K;
-  p.levels = levels == 3 ? 3 : 1;
-  p.quads = (K + kMxfp4Q8Quad - 1) / kMxfp4Q8Quad;
-  p.unit = mxfp4_q8_unit_bytes(p.levels);
-  p.data.resize(T * p.quads * p.unit + 63);
-  p.offset_ = (64 - reinterpret_cast<std::uintptr_t>(p.data.data()) % 64) % 64;
-  thread_local std::vector<std::int8_t> qbuf;
-  thread_local std::vector<float> d;
-  qbuf.resize(3 * K);
-  d.resize(K / kQ8Block);
-  const std::int8_t* q[3] = {qbuf.data(), qbuf.data() + K, qbuf.data() + 2 * K};
-  const std::size_t groups = K / kMxfp4Group;
-  const float step = p.levels == 3 ? 0x1p-14f : 1.0f;
-  for (std::size_t t = 0; t < T; ++t) {
-    quantize_f32_q8(x + t * K, K, qbuf.data(), d.data());
-    if (p.levels == 3) residual_levels(x + t * K, K, qbuf.data(), d.data(), qbuf.data() + K, qbuf.data() + 2 * K);
-    std::uint8_t* unit = p.data.data() + p.offset_ + t * p.quads * p.unit;
-    for (std::size_t u = 0; u < p.quads; ++u, unit += p.unit) {
-      std::int32_t corr[16] = {};
-      float scale[16] = {};
-      // Only a row's last quad can be partial; a full one is written whole below.
-      if ((u + 1) * kGroupsPerQuad > groups) std::memset(unit, 0, 128 * p.levels);
-      for (std::size_t L = 0; L < kGroupsPerQuad; ++L) {
-        const std::size_t g = u * kGroupsPerQuad + L;
-        if (g >= groups) break;
-        for (std::size_t l = 0; l < p.levels; ++l) {
-          auto* even = reinterpret_cast<std::int8_t*>(unit + 128 * l);
-          for (std::size_t j = 0; j < 16; ++j) {
-            even[L * 16 + j] = q[l][g * 32 + 2 * j];
-            even[64 + L * 16 + j] = q[l][g * 32 + 2 * j + 1];
-          }
-        }
-        for (std::size_t j = 0; j < 16; ++j)
-          corr[L * 4 + j / 4] -=
-              12 * (combined(q, p.levels, g * 32 + 2 * j) + combined(q, p.levels, g * 32 + 2 * j + 1));
-        for (std::size_t i = 0; i < 4; ++i) scale[L * 4 + i] = 0.5f * d[g] * step;
-      }
-      std::memcpy(unit + 128 * p.levels, corr, sizeof corr);
-      std::memcpy(unit + 128 * p.levels + 64, scale, sizeof scale);
-    }
-  }
-}
 
 void scalar::matmul_mxfp4_q8(const Mxfp4Q8Panel& x, const std::uint8_t* blocks, const std::uint8_t* scales,
                              const std::uint16_t* bias, float* y, std::size_t ldy, std::size_t n0, std::size_t n1) {
@@ -110,15 +33,15 @@ void scalar::matmul_mxfp4_q8(const Mxfp4Q8Panel& x, const std::uint8_t* blocks, 
       for (std::size_t g = 0; g < groups; ++g) {
         const std::uint8_t* unit = x.row(t) + (g / kGroupsPerQuad) * x.unit;
         const std::size_t L = g % kGroupsPerQuad;
-        const std::int8_t* q[3];
+        const std::int8_t* q[3] = {};
         for (std::size_t l = 0; l < x.levels; ++l) q[l] = reinterpret_cast<const std::int8_t*>(unit + 128 * l) + L * 16;
         float half_d;
         std::memcpy(&half_d, unit + 128 * x.levels + 64 + L * 16, sizeof half_d);
         std::int64_t isum = 0;
         for (std::size_t j = 0; j < 16; ++j) {
           const std::uint8_t byte = wb[g * kMxfp4GroupBytes + j];
-          isum += static_cast<std::int64_t>(code_twice(byte & 15u)) * combined(q, x.levels, j) +
-                  static_cast<std::int64_t>(code_twice(byte >> 4)) * combined(q, x.levels, 64 + j);
+          isum += static_cast<std::int64_t>(code_twice(byte & 15u)) * mxfp4_q8_combined(q, x.levels, j) +
+                  static_cast<std::int64_t>(code_twice(byte >> 4)) * mxfp4_q8_combined(q, x.levels, 64 + j);
         }
         acc += static_cast<double>(half_d) * mxfp4_scale_value(ws[g]) * static_cast<double>(isum);
       }

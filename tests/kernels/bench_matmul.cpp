@@ -123,8 +123,30 @@ void BM_MatmulMxfp4Q8(benchmark::State& state) {
   state.SetLabel(path == 3 ? "avx512-vnni" : isa_name(active_isa()));
   set_isa(detected_isa());
 }
+
+// The activation panel alone (range 0: ISA level 0 scalar, 1 avx2, 2 avx512; range 1: rows;
+// range 2: levels), K = 2880: a decode step prepares eight of one row per layer on the calling
+// thread while the others wait.
+void BM_PrepareMxfp4Q8(benchmark::State& state) {
+  const std::size_t K = 2880, T = static_cast<std::size_t>(state.range(1));
+  const std::size_t levels = static_cast<std::size_t>(state.range(2));
+  set_level(state, static_cast<int>(state.range(0)));
+  std::mt19937 rng(3);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> x(T * K);
+  for (auto& v : x) v = nd(rng);
+  Mxfp4Q8Panel panel;
+  for (auto _ : state) {
+    prepare_mxfp4_q8(x.data(), T, K, levels, panel);
+    benchmark::DoNotOptimize(panel.data.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * T));
+  state.SetLabel(isa_name(active_isa()));
+  set_isa(detected_isa());
+}
 }  // namespace
 
+BENCHMARK(BM_PrepareMxfp4Q8)->ArgsProduct({{0, 1, 2}, {1, 64}, {1, 3}})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_MatmulBf16)->ArgsProduct({{0, 1, 2}, {1, 4, 32}, {5120}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MatmulBf16)->ArgsProduct({{1, 2}, {1}, {16384}})->Unit(benchmark::kMillisecond);
 // A 512-token prompt through one attention weight (prefill).

@@ -2,12 +2,14 @@
 // dequantized activations (the same sum, so only rounding apart), and each SIMD path (AVX2,
 // also on AVX-512 machines; AVX-512BW; AVX-512 VNNI where the CPU has it) against the scalar
 // reference, with K not a multiple of 128 (a partial last quad), row ranges split as the thread
-// pool splits them, every token count of a tile, and every code and scale edge.
+// pool splits them, every token count of a tile, and every code and scale edge; and each SIMD
+// version of the activation panel against the scalar one, byte for byte.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "kernels/cpu/bf16.hpp"
@@ -162,6 +164,44 @@ TEST(Mxfp4Q8, SimdMatchesScalar) {
         v.fn(c.panel, c.blocks.data(), c.scales.data(), c.bias.data(), got.data(), c.N, 11, c.N);
         for (std::size_t i = 0; i < want.size(); ++i)
           ASSERT_NEAR(got[i], want[i], tol) << v.name << " levels=" << levels << " K=" << K << " T=" << T << " i=" << i;
+      }
+    }
+  }
+}
+
+TEST(Mxfp4Q8, EveryPanelVersionWritesTheScalarReferencesBytes) {
+  using Prepare = decltype(&scalar::prepare_mxfp4_q8);
+  std::vector<std::pair<const char*, Prepare>> versions;
+  if (detected_isa() >= Isa::avx2) versions.push_back({"avx2", &avx2::prepare_mxfp4_q8});
+  if (detected_isa() >= Isa::avx512) versions.push_back({"avx512", &avx512::prepare_mxfp4_q8});
+  if (versions.empty()) GTEST_SKIP() << "no SIMD level on this CPU";
+  std::mt19937 rng(16);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (std::size_t levels : {1u, 3u})
+  for (std::size_t K : {32u, 64u, 96u, 128u, 160u, 544u, 2880u}) {
+    for (std::size_t T : {1u, 3u}) {
+      std::vector<float> x(T * K);
+      for (auto& v : x) v = nd(rng) * std::ldexp(1.0f, static_cast<int>(rng() % 21) - 10);
+      // Edge blocks: all zero, below the 2^-100 floor, exact halves of the step (rounding ties),
+      // and one value far above the rest.
+      if (K >= 128) {
+        for (std::size_t k = 0; k < 32; ++k) x[k] = 0.0f;
+        for (std::size_t k = 32; k < 64; ++k) x[k] = 1e-33f * static_cast<float>(k);
+        for (std::size_t k = 64; k < 96; ++k) x[k] = (static_cast<float>(k % 7) - 3.0f) * 0.5f + (k == 64 ? 127.0f : 0.0f);
+        x[100] = 3e4f;
+      }
+      Mxfp4Q8Panel want;
+      scalar::prepare_mxfp4_q8(x.data(), T, K, levels, want);
+      const std::size_t bytes = T * want.quads * want.unit;
+      for (const auto& [name, fn] : versions) {
+        Mxfp4Q8Panel got;
+        got.data.assign(bytes + 63, 0xa5);  // stale bytes must be overwritten
+        fn(x.data(), T, K, levels, got);
+        ASSERT_EQ(got.unit, want.unit);
+        ASSERT_EQ(got.quads, want.quads);
+        for (std::size_t i = 0; i < bytes; ++i)
+          ASSERT_EQ(got.row(0)[i], want.row(0)[i]) << name << " levels=" << levels << " K=" << K << " T=" << T
+                                                   << " byte " << i << " (unit " << i / want.unit << ")";
       }
     }
   }
