@@ -95,7 +95,9 @@ TEST(Kernels, Bf16ManyTokensGoRowBlockByRowBlockWithEachTokensSoloResult) {
   // be what it gets alone, bit for bit (a sequence's logits do not depend on its batch), and
   // close to the reference.
   std::mt19937 rng(3);
-  const std::size_t K = 96, T = 19, N = 150;
+  // 2-5 tokens too: four take their own tile shape (a four-sequence decode step).
+  for (const std::size_t T : {19u, 2u, 3u, 4u, 5u}) {
+  const std::size_t K = 96, N = 150;
   auto x = random_floats(T * K, rng);
   auto w = random_bf16(N * K, rng, 0.1f);
   auto b = random_bf16(N, rng, 0.5f);
@@ -109,8 +111,10 @@ TEST(Kernels, Bf16ManyTokensGoRowBlockByRowBlockWithEachTokensSoloResult) {
     for (std::size_t t = 0; t < T; ++t) {
       std::vector<float> solo(N);
       v.bf16(&x[t * K], 1, K, w.data(), b.data(), solo.data(), N, 0, N);
-      for (std::size_t n = 0; n < N; ++n) ASSERT_EQ(solo[n], got[t * N + n]) << v.name << " t=" << t << " n=" << n;
+      for (std::size_t n = 0; n < N; ++n)
+        ASSERT_EQ(solo[n], got[t * N + n]) << v.name << " T=" << T << " t=" << t << " n=" << n;
     }
+  }
   }
 }
 
