@@ -34,8 +34,12 @@ std::size_t groups_in(std::size_t q, std::size_t groups) {
 // them side by side, so the hardware prefetcher meets a new short stream at every tile and the
 // kernel waits on memory (perf: most samples on the loads of codes and scales). The rows are
 // contiguous, so while a tile runs it asks for the tile ahead, line for line, one quad at a
-// time, and for that tile's scale bytes once. Only for one token (decode): with several, the
-// tile is bound by its dot products, and prefill measured no better with it.
+// time, and for that tile's scale bytes once. Only when all of the product's tokens fit one
+// tile (a decode step of one to four sequences; an expert chosen by two of four sequences
+// gets a two-token product): then every weight row comes from memory once, into this tile,
+// and a four-token tile without it spent a quarter of its samples waiting on the weight load.
+// With more tokens, rows go a cache block at a time (impl_levels) and the dot products
+// bound the tiles: a 512-token prefill measured no better with it.
 constexpr std::size_t kAheadTiles = 2;
 
 void prefetch_ahead(const std::uint8_t* blocks, const std::uint8_t* scales, std::size_t groups, std::size_t n,
@@ -121,7 +125,7 @@ void tile(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, con
     for (std::size_t t = 0; t < TB; ++t) acc[r][t] = _mm512_setzero_ps();
   for (std::size_t qi = 0; qi < x.quads; ++qi) {
     const std::size_t ng = groups_in(qi, groups);
-    if constexpr (TB == 1) prefetch_ahead(blocks, scales, groups, n, NB, qi);
+    if (TB == 1 || x.T <= kMaxTokens) prefetch_ahead(blocks, scales, groups, n, NB, qi);
     Quad w[NB];
     for (std::size_t r = 0; r < NB; ++r)
       w[r] = load_quad(blocks + ((n + r) * groups + qi * kQuadGroups) * kMxfp4GroupBytes,
@@ -200,7 +204,7 @@ void tile(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, con
     for (std::size_t t = 0; t < TB; ++t) acc[r][t] = _mm256_setzero_ps();
   for (std::size_t qi = 0; qi < x.quads; ++qi) {
     const std::size_t ng = groups_in(qi, groups);
-    if constexpr (TB == 1) prefetch_ahead(blocks, scales, groups, n, NB, qi);
+    if (TB == 1 || x.T <= kMaxTokens) prefetch_ahead(blocks, scales, groups, n, NB, qi);
     for (std::size_t half = 0; half < 2 && 2 * half < ng; ++half) {
       const std::size_t nh = ng - 2 * half < 2 ? ng - 2 * half : 2;
       Half w[NB];
