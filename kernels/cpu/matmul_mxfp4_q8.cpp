@@ -3,18 +3,15 @@
 // holds the 1/2.
 #include "kernels/cpu/matmul_mxfp4_q8.hpp"
 
-#include <cmath>
 #include <cstring>
 
 #include "kernels/cpu/bf16.hpp"
 #include "kernels/cpu/isa.hpp"
 #include "kernels/cpu/matmul_q8.hpp"
 #include "kernels/cpu/mxfp4.hpp"
-#include "kernels/cpu/q8.hpp"
 
 namespace ossa::kernels {
 namespace {
-constexpr std::size_t kGroupsPerQuad = kMxfp4Q8Quad / kMxfp4Group;
 
 // Twice the E2M1 value of a code: an exact integer.
 int code_twice(unsigned code) { return static_cast<int>(2.0f * mxfp4_code_value(code)); }
@@ -31,8 +28,8 @@ void scalar::matmul_mxfp4_q8(const Mxfp4Q8Panel& x, const std::uint8_t* blocks, 
     for (std::size_t t = 0; t < x.T; ++t) {
       double acc = 0.0;
       for (std::size_t g = 0; g < groups; ++g) {
-        const std::uint8_t* unit = x.row(t) + (g / kGroupsPerQuad) * x.unit;
-        const std::size_t L = g % kGroupsPerQuad;
+        const std::uint8_t* unit = x.row(t) + (g / kMxfp4Q8QuadGroups) * x.unit;
+        const std::size_t L = g % kMxfp4Q8QuadGroups;
         const std::int8_t* q[3] = {};
         for (std::size_t l = 0; l < x.levels; ++l) q[l] = reinterpret_cast<const std::int8_t*>(unit + 128 * l) + L * 16;
         float half_d;

@@ -19,15 +19,14 @@
 
 namespace ossa::kernels::OSSA_SIMD_NS {
 namespace {
-constexpr std::size_t kQuadGroups = kMxfp4Q8Quad / kMxfp4Group;
 
 // 2 v + 12 for each code (bit 3 the sign, bits 0-2 the magnitude 0, .5, 1, 1.5, 2, 3, 4, 6).
 alignas(16) constexpr std::int8_t kLut[16] = {12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0};
 
 // The quad's valid groups (4 but in the last quad of a row whose K is not a multiple of 128).
 std::size_t groups_in(std::size_t q, std::size_t groups) {
-  const std::size_t left = groups - q * kQuadGroups;
-  return left < kQuadGroups ? left : kQuadGroups;
+  const std::size_t left = groups - q * kMxfp4Q8QuadGroups;
+  return left < kMxfp4Q8QuadGroups ? left : kMxfp4Q8QuadGroups;
 }
 
 // A weight row is short (K = 2880: 1,440 bytes of codes, 23 lines) and a tile reads NB of
@@ -46,7 +45,7 @@ void prefetch_ahead(const std::uint8_t* blocks, const std::uint8_t* scales, std:
                     std::size_t nb, std::size_t qi) {
   const std::size_t ahead = n + kAheadTiles * nb;
   for (std::size_t r = 0; r < nb; ++r)
-    _mm_prefetch(reinterpret_cast<const char*>(blocks + ((ahead + r) * groups + qi * kQuadGroups) * kMxfp4GroupBytes),
+    _mm_prefetch(reinterpret_cast<const char*>(blocks + ((ahead + r) * groups + qi * kMxfp4Q8QuadGroups) * kMxfp4GroupBytes),
                  _MM_HINT_T0);
   if (qi == 0) {
     for (std::size_t b = 0; b < nb * groups; b += 64)
@@ -60,7 +59,7 @@ constexpr std::size_t kMaxTokens = 4;
 // The scale bytes of a quad as one little-endian word, the missing groups' bytes zero.
 std::uint32_t scale_word(const std::uint8_t* s, std::size_t n) {
   std::uint32_t w = 0;
-  if (n == kQuadGroups) {
+  if (n == kMxfp4Q8QuadGroups) {
     std::memcpy(&w, s, sizeof w);  // a fixed size, so one load rather than a call
   } else {
     for (std::size_t i = 0; i < n; ++i) w |= static_cast<std::uint32_t>(s[i]) << (8 * i);
@@ -74,7 +73,7 @@ struct Quad {
 };
 
 Quad load_quad(const std::uint8_t* b, const std::uint8_t* s, std::size_t n) {
-  const __m512i w = n == kQuadGroups ? _mm512_loadu_si512(b) : _mm512_maskz_loadu_epi8((1ull << (16 * n)) - 1, b);
+  const __m512i w = n == kMxfp4Q8QuadGroups ? _mm512_loadu_si512(b) : _mm512_maskz_loadu_epi8((1ull << (16 * n)) - 1, b);
   const __m512i lut = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kLut)));
   const __m512i nib = _mm512_set1_epi8(0x0f);
   Quad q;
@@ -128,8 +127,8 @@ void tile(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, con
     if (TB == 1 || x.T <= kMaxTokens) prefetch_ahead(blocks, scales, groups, n, NB, qi);
     Quad w[NB];
     for (std::size_t r = 0; r < NB; ++r)
-      w[r] = load_quad(blocks + ((n + r) * groups + qi * kQuadGroups) * kMxfp4GroupBytes,
-                       scales + (n + r) * groups + qi * kQuadGroups, ng);
+      w[r] = load_quad(blocks + ((n + r) * groups + qi * kMxfp4Q8QuadGroups) * kMxfp4GroupBytes,
+                       scales + (n + r) * groups + qi * kMxfp4Q8QuadGroups, ng);
     for (std::size_t t = 0; t < TB; ++t) {
       const std::uint8_t* p = x.row(t0 + t) + qi * x.unit;
       const __m512 half_d = _mm512_load_ps(reinterpret_cast<const float*>(p + 128 * Lv + 64));
@@ -209,7 +208,7 @@ void tile(const Mxfp4Q8Panel& x, std::size_t t0, const std::uint8_t* blocks, con
       const std::size_t nh = ng - 2 * half < 2 ? ng - 2 * half : 2;
       Half w[NB];
       for (std::size_t r = 0; r < NB; ++r) {
-        const std::size_t g = (n + r) * groups + qi * kQuadGroups + 2 * half;
+        const std::size_t g = (n + r) * groups + qi * kMxfp4Q8QuadGroups + 2 * half;
         w[r] = load_half(blocks + g * kMxfp4GroupBytes, scales + g, nh);
       }
       for (std::size_t t = 0; t < TB; ++t) {

@@ -17,7 +17,6 @@
 
 namespace ossa::kernels {
 namespace {
-constexpr std::size_t kGroupsPerQuad = kMxfp4Q8Quad / kMxfp4Group;
 
 // Round to nearest (ties away from zero: any rounding works, the next level takes the rest).
 std::int32_t round_i(float v) { return static_cast<std::int32_t>(v + (v < 0.0f ? -0.5f : 0.5f)); }
@@ -70,9 +69,9 @@ void scalar::prepare_mxfp4_q8(const float* x, std::size_t T, std::size_t K, std:
       std::int32_t corr[16] = {};
       float scale[16] = {};
       // Only a row's last quad can be partial; a full one is written whole below.
-      if ((u + 1) * kGroupsPerQuad > groups) std::memset(unit, 0, 128 * p.levels);
-      for (std::size_t L = 0; L < kGroupsPerQuad; ++L) {
-        const std::size_t g = u * kGroupsPerQuad + L;
+      if ((u + 1) * kMxfp4Q8QuadGroups > groups) std::memset(unit, 0, 128 * p.levels);
+      for (std::size_t L = 0; L < kMxfp4Q8QuadGroups; ++L) {
+        const std::size_t g = u * kMxfp4Q8QuadGroups + L;
         if (g >= groups) break;
         for (std::size_t l = 0; l < p.levels; ++l) {
           auto* even = reinterpret_cast<std::int8_t*>(unit + 128 * l);

@@ -19,12 +19,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/cpu/mxfp4.hpp"
 #include "kernels/cpu/variants.hpp"
 
 namespace ossa::kernels {
 
 // Columns per panel unit: four MXFP4 groups, one 512-bit register of packed weights.
 inline constexpr std::size_t kMxfp4Q8Quad = 128;
+inline constexpr std::size_t kMxfp4Q8QuadGroups = kMxfp4Q8Quad / kMxfp4Group;
 // Bytes of a panel unit: per level even[64], odd[64] (int8); then corr[16] (int32) and
 // scale[16] (float).
 constexpr std::size_t mxfp4_q8_unit_bytes(std::size_t levels) { return 128 * levels + 128; }

@@ -23,7 +23,6 @@ std::int32_t hsum8(__m256i v) {
   return _mm_cvtsi128_si32(_mm_add_epi32(q, _mm_shuffle_epi32(q, 0xb1)));
 }
 
-constexpr std::size_t kQuadGroups = kMxfp4Q8Quad / kMxfp4Group;
 constexpr std::size_t R = kMxfp4Group / V::width;  // registers per group
 
 #if defined(OSSA_SIMD_AVX512)
@@ -136,9 +135,9 @@ void rows(const float* x, std::size_t T, std::size_t K, Mxfp4Q8Panel& p) {
     for (std::size_t u = 0; u < p.quads; ++u, unit += p.unit) {
       alignas(64) std::int32_t corr[16] = {};
       alignas(64) float scale[16] = {};
-      if ((u + 1) * kQuadGroups > groups) std::memset(unit, 0, 128 * Lv);
-      for (std::size_t L = 0; L < kQuadGroups; ++L) {
-        const std::size_t g = u * kQuadGroups + L;
+      if ((u + 1) * kMxfp4Q8QuadGroups > groups) std::memset(unit, 0, 128 * Lv);
+      for (std::size_t L = 0; L < kMxfp4Q8QuadGroups; ++L) {
+        const std::size_t g = u * kMxfp4Q8QuadGroups + L;
         if (g >= groups) break;
         group<Lv>(xt + g * kMxfp4Group, q1.data() + g * kMxfp4Group, d[g], unit, L, corr);
         for (std::size_t i = 0; i < 4; ++i) scale[L * 4 + i] = 0.5f * d[g] * step;
