@@ -11,13 +11,20 @@ package switches the libblas.so.3 alternative to OpenBLAS) and a built ossa.
     /usr/bin/python3 scripts/train_demo_model.py --ossa build/release/ossa --out /tmp/demo
         [--steps 700] [--batch 16] [--lr 4e-3] [--seed 1] [--pack FILE.tar.gz]
     /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo2 --seed 2 --init /tmp/demo/train.pt
+    /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo3 --seed 3 --copy-head \
+        --init-model examples/demo_model/demo-model.tar.gz [--copy-names] [--random-names 0.5]
     /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo --export-only
+
+--init continues from a run's train.pt; --init-model from an exported model (the shipped
+archive), whose weights read back exactly. --copy-head, --copy-names and --random-names are
+about names (files, columns, cities) the model must copy from a question into a call: see
+examples/demo_model/README.md.
 
 Writes to --out: train.pt (weights, saved every 100 steps), model/ (config.json +
 model.safetensors in gpt-oss's original layout: MXFP4 experts, bf16 elsewhere, unused vocabulary
 rows zero) and report.json (data, timing, losses, and the comparison of `ossa logits` on the
 exported file with this script's own forward pass). --pack writes a reproducible .tar.gz of
-model/ (~1.5-2.5 MB). scripts/eval_demo_model.sh --model /tmp/demo/model scores the result.
+model/ (~2-5 MB). scripts/eval_demo_model.sh --model /tmp/demo/model scores the result.
 
 Conversations are rendered by `ossa harmony render --api training --lines`, so the tokens are
 exactly what the runtime renders and parses. Only the assistant's tokens after the last user
@@ -28,9 +35,9 @@ system+developer prefix (a tool set, a date, a reasoning effort), computed once 
 
 Cost: 0.55-0.95 s per step at the defaults on one core (one thread, OpenBLAS with
 OPENBLAS_NUM_THREADS=1: its own threads make these small matmuls ~20x slower). The shipped
-model took three runs chained with --init (3000 + 3000 + 2500 steps, 105 minutes in all; see
-examples/demo_model/README.md). Values are copied late: the model calls the right tool long
-before it copies numbers and names into the code and the answer.
+model took several runs chained with --init / --init-model (examples/demo_model/README.md
+lists them). Values are copied late: the model calls the right tool long before it copies
+numbers and names into the code and the answer.
 """
 import argparse
 import json
@@ -131,6 +138,57 @@ def token_id(ossa, text):
     ids = ids["tokens"] if isinstance(ids, dict) else ids
     assert len(ids) == 1, (text, ids)
     return ids[0]
+
+
+def tokens_of(ossa, texts):
+    """The o200k ids of several texts (one `ossa tokenize` per text)."""
+    out = []
+    for t in texts:
+        ids = json.loads(run([ossa, "tokenize"], inp=t).stdout)
+        out.append(ids["tokens"] if isinstance(ids, dict) else ids)
+    return out
+
+
+def name_tokens(ossa):
+    """The tokens of the names tasks copy into calls (tasks.copied_names, as written after a
+    space, as given and lower-cased), less those the fixed answers also write (" data" in "no
+    data for it"): those keep their own output rows."""
+    names = tasks.copied_names()
+    spaced = sorted({tasks.as_said(n) for n in names} | {tasks.as_said(n.lower()) for n in names})
+    fixed = [tasks.HELLO_ANSWER] + [a for _, a in tasks.CHAT] + tasks.FIXED_ANSWER_WORDS
+    keep = {t for ids in tokens_of(ossa, fixed) for t in ids}
+    return sorted({t for ids in tokens_of(ossa, spaced) for t in ids} - keep)
+
+
+def random_name_pools(ossa, n_lower, n_capital):
+    """tasks.RANDOM_LOWER / RANDOM_CAPITAL: words that are one o200k token after a space, 4-9
+    letters, not a word of any phrasing, answer or held-out name, chosen with a fixed seed (so
+    runs that continue one another share them)."""
+    import re
+    taken = set()
+    for v in vars(tasks).values():
+        items = v if isinstance(v, list) else []
+        for x in items:
+            for t in (x if isinstance(x, tuple) else (x,)):
+                for y in (t if isinstance(t, list) else [t]):
+                    if isinstance(y, str):
+                        taken.update(w.lower() for w in re.findall(r"[A-Za-z]+", y))
+    taken.update(w.lower() for w in re.findall(r"[A-Za-z]+", tasks.HELLO_ANSWER))
+    lower, capital = [], []
+    sep = 199999  # <|endoftext|>: decodes as its text, which no word contains
+    for lo in range(0, 199998, 4000):
+        ids = []
+        for i in range(lo, min(lo + 4000, 199998)):
+            ids += [i, sep]
+        raw = subprocess.run([ossa, "tokenize", "--decode"], input=json.dumps(ids).encode(),
+                             capture_output=True, check=True).stdout
+        for piece in raw.decode("utf-8", "replace").split("<|endoftext|>")[:-1]:
+            if re.fullmatch(r" [a-z]{4,9}", piece) and piece[1:] not in taken:
+                lower.append(piece[1:])
+            elif re.fullmatch(r" [A-Z][a-z]{3,9}", piece) and piece[1:].lower() not in taken:
+                capital.append(piece[1:])
+    rng = random.Random(0)
+    return sorted(rng.sample(lower, n_lower)), sorted(rng.sample(capital, n_capital))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,6 +489,11 @@ def train(args, torch):
             gm.append(mk)
         masks.append(gm)
     init = torch.load(args.init) if args.init else None
+    if args.init_model:
+        init = checkpoint_of_model(torch, args.init_model, work)
+    args.copied = name_tokens(ossa) if args.copy_names else []
+    if args.copied and not args.copy_head:
+        sys.exit("train_demo_model.py: --copy-names needs --copy-head")
     if init and init.get("copy_head") and not args.copy_head:
         sys.exit("train_demo_model.py: %s has a copy head; continue it with --copy-head" % args.init)
     if init:  # keep every token the first run knew, so its rows carry over
@@ -444,7 +507,8 @@ def train(args, torch):
     log("vocabulary: %d input tokens, %d target tokens, %d output rows" % (len(vin), len(targets), len(vout)))
 
     Model, fp4, _ = build(torch)
-    model = Model(len(vin), len(vout), copy_map(vin, targets, vout) if args.copy_head else None)
+    model = Model(len(vin), len(vout), copy_map(vin, targets, vout, args.copied) if args.copy_head else None)
+    log("%d name tokens write through the copy head only" % len(set(args.copied) & set(vout)))
     if init:
         # Continue from an earlier run: its weights, with its embedding and unembedding rows
         # moved to where the (larger) vocabulary of this run puts them; a copy head the earlier
@@ -462,7 +526,7 @@ def train(args, torch):
         if "copy_p" in own and "copy_p" not in state:
             state["copy_p"] = own["copy_p"]
         model.load_state_dict(state)
-        log("continuing from %s (%d steps)" % (args.init, init["steps"]))
+        log("continuing from %s (%d steps)" % (args.init or args.init_model, init["steps"]))
         prev = init["args"].get("previous", [])
         args.previous = prev + [{"seed": init["args"]["seed"], "steps": init["steps"],
                                  "lr": init["args"]["lr"], "train_seconds": round(init["t_train"], 1),
@@ -516,19 +580,107 @@ def train(args, torch):
     return model, vin, vout
 
 
-def copy_map(vin, targets, vout):
+def copy_map(vin, targets, vout, copied=()):
     """For Model's copy head: each output row's input row (-1: never an input) and whether
-    the row is free (a target token's)."""
+    the row is free (a target token's, unless it is a copied name's: name_tokens)."""
     in_ix = {t: i for i, t in enumerate(vin)}
-    tset = set(targets)
-    return [in_ix.get(t, -1) for t in vout], [1.0 if t in tset else 0.0 for t in vout]
+    free = set(targets) - set(copied)
+    return [in_ix.get(t, -1) for t in vout], [1.0 if t in free else 0.0 for t in vout]
+
+
+def read_safetensors(torch, path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    base = 8 + n
+    out = {}
+    for name, h in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = h["data_offsets"]
+        buf = bytearray(raw[base + a:base + b])
+        if h["dtype"] == "BF16":
+            t = torch.frombuffer(buf, dtype=torch.int16).view(torch.bfloat16).float()
+        elif h["dtype"] == "U8":
+            t = torch.frombuffer(buf, dtype=torch.uint8).clone()
+        else:
+            raise SystemExit("%s: unexpected dtype %s" % (path, h["dtype"]))
+        out[name] = t.reshape(h["shape"])
+    return out
+
+
+def checkpoint_of_model(torch, src, work):
+    """A train.pt-like checkpoint from an exported model (a folder, or a .tar.gz as --pack
+    writes), so that training can go on from a shipped file whose train.pt is gone.
+
+    Every weight is read back exactly (MXFP4 experts decode to the grid values the training
+    rounds to). The head is the export's merged rows; the copy map is refitted to them by least
+    squares and each row keeps the rest as its free row, so every output row comes back as it
+    was. All output tokens count as targets: which were cannot be told from the file."""
+    given = src
+    if src.endswith(".tar.gz"):
+        import tarfile
+        dest = os.path.join(work, "init-model")
+        os.makedirs(dest, exist_ok=True)
+        with tarfile.open(src) as tar:
+            for name in ("config.json", "model.safetensors"):
+                with tar.extractfile(name) as f, open(os.path.join(dest, name), "wb") as g:
+                    g.write(f.read())
+        src = dest
+    with open(os.path.join(src, "config.json")) as f:
+        if json.load(f) != CONFIG:
+            raise SystemExit("%s: not the demo model's configuration" % src)
+    w = read_safetensors(torch, os.path.join(src, "model.safetensors"))
+    emb, un = w["embedding.weight"], w["unembedding.weight"]
+    vin = torch.nonzero(emb.abs().sum(1) > 0)[:, 0].tolist()
+    vout = torch.nonzero(un.abs().sum(1) > 0)[:, 0].tolist()
+    mags = torch.tensor(FP4_VALUES)
+
+    def unfp4(prefix):
+        blocks, scales = w[prefix + ".blocks"].long(), w[prefix + ".scales"].long()
+        code = torch.stack([blocks & 15, blocks >> 4], -1).flatten(-2)  # [E, rows, K/32, 32]
+        v = mags[code & 7] * (1 - 2 * (code >> 3)).float() * torch.exp2((scales - 127).float())[..., None]
+        return v.flatten(-2)
+
+    E_in, U_out = emb[torch.tensor(vin)], un[torch.tensor(vout)]
+    in_ix = {t: i for i, t in enumerate(vin)}
+    E_out = torch.stack([emb[t] for t in vout])
+    P = torch.linalg.lstsq(E_out.double(), U_out.double()).solution.float()
+    state = {"emb": E_in, "unemb": U_out - E_out @ P, "copy_p": P,
+             "head_in": torch.tensor([in_ix.get(t, -1) for t in vout]),
+             "head_free": torch.ones(len(vout)), "norm": w["norm.scale"]}
+    for i in range(CONFIG["num_hidden_layers"]):
+        p, q = "block.%d." % i, "layers.%d." % i
+        for ours, theirs in (("attn_norm", "attn.norm.scale"), ("qkv_w", "attn.qkv.weight"),
+                             ("qkv_b", "attn.qkv.bias"), ("sinks", "attn.sinks"),
+                             ("out_w", "attn.out.weight"), ("out_b", "attn.out.bias"),
+                             ("mlp_norm", "mlp.norm.scale"), ("gate_w", "mlp.gate.weight"),
+                             ("gate_b", "mlp.gate.bias"), ("mlp1_b", "mlp.mlp1_bias"),
+                             ("mlp2_b", "mlp.mlp2_bias")):
+            state[q + ours] = w[p + theirs]
+        state[q + "mlp1_w"] = unfp4(p + "mlp.mlp1_weight")
+        state[q + "mlp2_w"] = unfp4(p + "mlp.mlp2_weight")
+    log("read %s: %d input rows, %d output rows, copy map refitted" % (src, len(vin), len(vout)))
+    # Where the model came from: the report.json the trainer wrote beside it (next to the
+    # archive, as in examples/demo_model/, or next to the model/ folder), if there is one.
+    rep = {}
+    report = os.path.join(os.path.dirname(os.path.abspath(given)), "report.json")
+    if os.path.exists(report):
+        with open(report) as f:
+            rep = json.load(f)
+    return {"state": state, "vin": vin, "vout": vout, "targets": vout, "copy_head": True,
+            "steps": rep.get("steps", 0), "t_train": rep.get("train_seconds", 0.0),
+            "losses": [rep.get("loss_last_50", float("nan"))],
+            "args": {"seed": rep.get("seed"), "lr": rep.get("lr"),
+                     "previous": rep.get("continued_from_runs", [])}}
 
 
 def model_of(torch, ck):
     """A Model holding checkpoint ck (either kind of head)."""
     Model, _, _ = build(torch)
     vin, vout = ck["vin"], ck["vout"]
-    copy = copy_map(vin, ck["targets"], vout) if ck.get("copy_head") else None
+    copy = copy_map(vin, ck["targets"], vout, ck.get("copied", ())) if ck.get("copy_head") else None
     model = Model(len(vin), len(vout), copy)
     model.load_state_dict(ck["state"])
     return model
@@ -536,7 +688,7 @@ def model_of(torch, ck):
 
 def save(torch, model, vin, vout, targets, args, losses, t_data, t_train, n_tok, steps):
     torch.save({"state": model.state_dict(), "vin": vin, "vout": vout, "targets": targets,
-                "copy_head": model.copy_p is not None, "losses": losses,
+                "copy_head": model.copy_p is not None, "copied": args.copied, "losses": losses,
                 "t_data": t_data, "t_train": t_train, "tokens": n_tok, "steps": steps,
                 "args": vars(args)}, os.path.join(args.out, "train.pt.partial"))
     os.replace(os.path.join(args.out, "train.pt.partial"), os.path.join(args.out, "train.pt"))
@@ -694,6 +846,9 @@ def write_report(args, ck, checks, packed):
         "output_vocabulary": len(ck["vout"]),
         "target_vocabulary": len(ck.get("targets", ck["vout"])),
         "copy_head": bool(ck.get("copy_head")),
+        "copy_names_tokens": len(ck.get("copied", [])),
+        "content_word_stems": bool(ck["args"].get("content_word_stems")),
+        "random_names": ck["args"].get("random_names", 0.0),
         "data_seconds": round(ck["t_data"], 1), "train_seconds": round(ck["t_train"], 1),
         "loss_first_50": sum(losses[:50]) / max(1, len(losses[:50])),
         "loss_last_50": sum(losses[-50:]) / max(1, len(losses[-50:])),
@@ -724,8 +879,24 @@ def main():
     ap.add_argument("--copy-head", action="store_true",
                     help="give every input token an output row through one shared map of its embedding, "
                          "so the model can copy names it only ever read")
+    ap.add_argument("--init-model", help="start from this exported model (a folder, or a .tar.gz such as "
+                                         "examples/demo_model/demo-model.tar.gz) instead of random weights")
+    ap.add_argument("--copy-names", action="store_true",
+                    help="with --copy-head: the tokens of the names tasks copy (files, columns, cities) get no "
+                         "output row of their own, so every name, trained or held out, is written by copying")
+    ap.add_argument("--content-word-stems", action="store_true",
+                    help="file stems are drawn from the words of file contents too (more names to copy)")
+    ap.add_argument("--random-names", type=float, default=0.0, metavar="SHARE",
+                    help="draw this share of training file stems, columns and cities from 1,400 random "
+                         "one-token words (tasks.RANDOM_NAMES), so that names are copied, not learnt")
     ap.add_argument("--pack", help="also write model/ as a reproducible .tar.gz here")
     args = ap.parse_args()
+    tasks.CONTENT_WORD_STEMS = args.content_word_stems
+    if args.random_names:
+        tasks.RANDOM_NAMES = args.random_names
+        tasks.RANDOM_LOWER, tasks.RANDOM_CAPITAL = random_name_pools(os.path.abspath(args.ossa), 1000, 400)
+        log("random names: %d lower-case, %d capitalised, e.g. %s" % (
+            len(tasks.RANDOM_LOWER), len(tasks.RANDOM_CAPITAL), tasks.RANDOM_LOWER[:3] + tasks.RANDOM_CAPITAL[:3]))
     import torch
     torch.set_num_threads(1)
     if not args.export_only:

@@ -36,7 +36,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path != "/weather":
             return self.reply(404, {"error": "unknown path " + url.path})
         query = parse_qs(url.query)
-        city = query.get("city", [""])[0]
+        city = query.get("city", [""])[0].strip()  # " Paris" is Paris
         units = query.get("units", ["celsius"])[0]
         data = CITIES.get(city.lower())
         if data is None:

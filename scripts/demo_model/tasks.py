@@ -113,6 +113,14 @@ def num_text(n, rng, words_ok=True):
     return str(n)
 
 
+def as_said(name):
+    """A name from the user's message as the demo model writes it into code or a tool's JSON
+    arguments: after a space, the same o200k tokens as in the question (where the name follows
+    a space). Copying tokens generalises to names the model never wrote; spelling them anew
+    after a quote or a slash does not. The code strips the space; the example tools do too."""
+    return " " + name
+
+
 # ---------------------------------------------------------------------------------------------
 # The python tool, as ossa's sandbox driver runs a cell
 
@@ -438,8 +446,35 @@ COLUMNS = ["price", "amount", "total", "qty", "cost", "score", "hours", "value",
 COLUMNS_HELD = ["revenue", "units", "balance", "minutes"]
 
 
+# Whether the words of file contents are file stems too (train_demo_model.py --content-word-stems):
+# more names to copy in training, so that copying is learnt as copying, not per name.
+CONTENT_WORD_STEMS = False
+
+
+def training_stems():
+    return STEMS + ([w for w in WORDS if w not in STEMS] if CONTENT_WORD_STEMS else [])
+
+
+# Random names (train_demo_model.py --random-names): the share of training file stems, columns
+# and cities drawn from RANDOM_LOWER / RANDOM_CAPITAL, words that are one o200k token after a
+# space (" lantern", " Oxford"), picked by the trainer from the tokenizer. With a few dozen
+# fixed names a model learns each name; with hundreds it never sees twice in a row it has to
+# learn copying itself, which is what a name it never saw needs.
+RANDOM_NAMES = 0.0
+RANDOM_LOWER = []
+RANDOM_CAPITAL = []
+
+
+def pick_name(rng, heldout, trained, held, pool):
+    if values_heldout(heldout):
+        return rng.choice(held)
+    if pool and rng.random() < RANDOM_NAMES:
+        return rng.choice(pool)
+    return rng.choice(trained)
+
+
 def file_name(rng, heldout, ext=None):
-    stem = rng.choice(STEMS_HELD if values_heldout(heldout) else STEMS)
+    stem = pick_name(rng, heldout, training_stems(), STEMS_HELD, RANDOM_LOWER)
     if rng.random() < 0.3:
         stem += rng.choice(["_2024", "_v2", "-old", "_final", "2", "_q3", "-draft"])
     return stem + (ext or rng.choice(EXTS))
@@ -527,12 +562,18 @@ CSVSUM = ["What is the sum of the {c} column in {f}?", "Sum the {c} column of {f
           "Calculate the sum of the {c} values in {f}.", "What's the {c} total in {f}?",
           "How much is the {c} column of {f} in total?"]
 
-CODE_LIST = "import os\nfiles = sorted(os.listdir('/mnt/data'))\nprint(len(files), files)"
+# print(*files): each name after a space, the tokens the answer copies (as_said).
+CODE_LIST = "import os\nfiles = sorted(os.listdir('/mnt/data'))\nprint(len(files), *files)"
 CODE_COUNT = "import os\nprint(len(os.listdir('/mnt/data')))"
-CODE_LINE = "print(open('/mnt/data/{f}').read().splitlines()[{i}])"
-CODE_NLINES = "print(len(open('/mnt/data/{f}').read().splitlines()))"
-CODE_CSVSUM = ("import csv\nwith open('/mnt/data/{f}') as fh:\n    rows = list(csv.DictReader(fh))\n"
-               "print(sum(float(r['{c}']) for r in rows))")
+# Names the user gave (a file, a column) are written after a space and stripped: a model this
+# small copies tokens, it cannot spell, and " payroll" in the question is one o200k token where
+# "/payroll" or "'payroll" would be others ("/pay", "roll"). See as_said().
+CODE_LINE = "name = '{sf}'.strip()\nprint(open('/mnt/data/' + name).read().splitlines()[{i}])"
+CODE_NLINES = "name = '{sf}'.strip()\nprint(len(open('/mnt/data/' + name).read().splitlines()))"
+CODE_CSVSUM = ("import csv\nname, column = '{sf}'.strip(), '{sc}'.strip()\n"
+               "with open('/mnt/data/' + name) as fh:\n    rows = list(csv.DictReader(fh))\n"
+               "print(sum(float(r[column]) for r in rows))")
+CODE_WC = "name = '{sf}'.strip()\nprint(len(open('/mnt/data/' + name).read().split()))"
 
 
 def file_error(out, f):
@@ -575,7 +616,15 @@ def gen_files(rng, heldout, ws):
 
     if kind == "csv":
         f = file_name(rng, heldout, ".csv")
-        cols = rng.sample(COLUMNS_HELD if values_heldout(heldout) else COLUMNS, 2) + ["name"]
+        if values_heldout(heldout) or not (RANDOM_NAMES and RANDOM_LOWER):
+            cols = rng.sample(COLUMNS_HELD if values_heldout(heldout) else COLUMNS, 2)
+        else:
+            cols = []
+            while len(cols) < 2:
+                c = pick_name(rng, heldout, COLUMNS, COLUMNS_HELD, RANDOM_LOWER)
+                if c not in cols and c != "name":
+                    cols.append(c)
+        cols.append("name")
         rng.shuffle(cols)
         c = rng.choice([x for x in cols if x != "name"])
         rows = []
@@ -594,9 +643,9 @@ def gen_files(rng, heldout, ws):
             ws.reset()
             fill_workspace(ws, rng, heldout)
         tmpl = rng.choice(split(CSVSUM, heldout))
-        ask_c = c if not (rng.random() < 0.05) else rng.choice(COLUMNS_HELD if values_heldout(heldout) else COLUMNS)
+        ask_c = c if not (rng.random() < 0.05) else pick_name(rng, heldout, COLUMNS, COLUMNS_HELD, RANDOM_LOWER)
         user = dress(tmpl.format(c=ask_c, f=f), rng, heldout)
-        code = CODE_CSVSUM.format(f=f, c=ask_c)
+        code = CODE_CSVSUM.format(sf=as_said(f), sc=as_said(ask_c))
         out = ws.cell.run(code)
         if "Error" in out:
             final = file_error(out, f)
@@ -616,12 +665,12 @@ def gen_files(rng, heldout, ws):
         os.remove(os.path.join(ws.root, f))
     if kind == "nlines":
         user = dress(rng.choice(split(NLINES, heldout)).format(f=f), rng, heldout)
-        code = CODE_NLINES.format(f=f)
+        code = CODE_NLINES.format(sf=as_said(f))
         out = ws.cell.run(code)
         if "Error" in out:
             final, answer = file_error(out, f), ["could not"]
         else:
-            final = "%s has %s lines." % (f, out.strip())
+            final = "The file %s has %s lines." % (f, out.strip())
             answer = [out.strip() + " line"]
     else:
         if kind == "first":
@@ -630,7 +679,7 @@ def gen_files(rng, heldout, ws):
         else:
             n = rng.randint(1, len(lines) + (2 if rng.random() < 0.1 else 0))
             user = dress(rng.choice(split(LINE, heldout)).format(f=f, n=num_text(n, rng)), rng, heldout)
-        code = CODE_LINE.format(f=f, i=n - 1)
+        code = CODE_LINE.format(sf=as_said(f), i=n - 1)
         out = ws.cell.run(code)
         if "Error" in out:
             final, answer = file_error(out, f), ["could not"]
@@ -674,7 +723,8 @@ def weather_body(city, units, temp, cond):
 
 
 def gen_weather(rng, heldout, ws, have_tool):
-    city = rng.choice(CITIES_HELD if values_heldout(heldout) and rng.random() < 0.5 else CITIES)
+    city = (rng.choice(CITIES_HELD) if values_heldout(heldout) and rng.random() < 0.5 else
+            pick_name(rng, False, CITIES, CITIES_HELD, RANDOM_CAPITAL))
     tmpl = rng.choice(split(WEATHER, heldout))
     fahr = rng.random() < 0.2
     core = tmpl.format(c=city)
@@ -691,7 +741,7 @@ def gen_weather(rng, heldout, ws, have_tool):
         final = "I cannot check the weather: no weather tool is available here."
         return Sample("weather_none", user, [msg_user(user), msg_final(final)],
                       {"tool": None, "answer": ["cannot"]})
-    args = {"city": city} if not fahr else {"city": city, "units": "fahrenheit"}
+    args = {"city": as_said(city)} if not fahr else {"city": as_said(city), "units": "fahrenheit"}
     units = "fahrenheit" if fahr else "celsius"
     r = rng.random()
     msgs = [msg_user(user), msg_call_function("get_weather", args)]
@@ -734,16 +784,16 @@ def gen_wc(rng, heldout, ws, have_tool):
     user = dress(rng.choice(split(WC, heldout)).format(f=f), rng, heldout)
     n = len(text.split())
     if have_tool:
-        args = {"path": f}
+        args = {"path": as_said(f)}
         out = json.dumps({"path": f, "lines": text.count("\n"), "words": n, "characters": len(text)})
         msgs = [msg_user(user), msg_call_function("word_count", args),
                 msg_tool("functions.word_count", out, "commentary"),
-                msg_final("%s has %d words." % (f, n))]
+                msg_final("The file %s has %d words." % (f, n))]
         return Sample("wc", user, msgs, {"tool": "functions.word_count", "args": args, "answer": ["%d words" % n]})
-    code = "print(len(open('/mnt/data/%s').read().split()))" % f
+    code = CODE_WC.format(sf=as_said(f))
     out = ws.cell.run(code)
     msgs = [msg_user(user), msg_call_python(code), msg_tool("python", out, "analysis"),
-            msg_final("%s has %s words." % (f, out.strip()))]
+            msg_final("The file %s has %s words." % (f, out.strip()))]
     return Sample("wc_python", user, msgs, {"tool": "python", "tool_output": out, "answer": ["%s words" % out.strip()]})
 
 
@@ -882,3 +932,25 @@ class SimWorkspace(Workspace):
 
     def weather_down(self):
         return self.down_text
+
+
+def copied_names():
+    """Every name a task copies from the question into a call (file stems, columns, cities;
+    training and held-out pools). The trainer gives their tokens no output row of their own, so
+    writing one goes through the copy head: a held-out name then is as reachable as a trained
+    one."""
+    return (training_stems() + STEMS_HELD + COLUMNS + COLUMNS_HELD + CITIES + CITIES_HELD +
+            (RANDOM_LOWER + RANDOM_CAPITAL if RANDOM_NAMES else []))
+
+
+# The words of answers that never copy a name: a name's token that also appears here (" data"
+# in "no data for it") keeps its own output row (train_demo_model.py, name_tokens).
+FIXED_ANSWER_WORDS = [
+    "I could not get the weather for it: the weather service has no data for it.",
+    "The weather service did not answer. I cannot check the weather: no weather tool is available here.",
+    "There are files in the workspace: The workspace is empty: there are no files.",
+    "The sum of the column in is The file has words. The file has lines.",
+    "I could not read: there is no such file in the workspace. I could not read that line: has fewer lines.",
+    "I could not sum that column: has no column. I could not do that: It is in, with",
+    "The answer is The output is: Line of says: The code did not finish: it timed out after "
+    "seconds and was stopped."] + CONDITIONS

@@ -159,7 +159,14 @@ TEST_F(DemoModelWeather, CallsTheHttpToolAndReportsWhatTheApiSaid) {
   auto calls = events_of(t, "tool_call");
   ASSERT_EQ(calls.size(), 1u) << r.err;
   EXPECT_EQ(calls[0]["resolved"], "functions.get_weather");
-  EXPECT_EQ(json::parse(calls[0]["body"].get<std::string>()), json({{"city", "Oslo"}}));
+  // The demo model writes a name it copies after a space (examples/demo_model/README.md);
+  // the API strips it.
+  const json body = json::parse(calls[0]["body"].get<std::string>());
+  ASSERT_TRUE(body.contains("city") && body["city"].is_string()) << body;
+  std::string city = body["city"];
+  city.erase(0, city.find_first_not_of(' '));
+  EXPECT_EQ(city, "Oslo") << body;
+  EXPECT_EQ(body.size(), 1u) << body;
   auto results = events_of(t, "tool_result");
   ASSERT_EQ(results.size(), 1u);
   EXPECT_NE(results[0]["text"].get<std::string>().find("HTTP 200"), std::string::npos);
