@@ -133,13 +133,6 @@ def render_lines(ossa, convs, auto_drop):
     return [o["tokens"] for o in out]
 
 
-def token_id(ossa, text):
-    ids = json.loads(run([ossa, "tokenize"], inp=text).stdout)
-    ids = ids["tokens"] if isinstance(ids, dict) else ids
-    assert len(ids) == 1, (text, ids)
-    return ids[0]
-
-
 def tokens_of(ossa, texts):
     """The o200k ids of several texts (one `ossa tokenize` per text)."""
     out = []
@@ -147,6 +140,12 @@ def tokens_of(ossa, texts):
         ids = json.loads(run([ossa, "tokenize"], inp=t).stdout)
         out.append(ids["tokens"] if isinstance(ids, dict) else ids)
     return out
+
+
+def token_id(ossa, text):
+    ids = tokens_of(ossa, [text])[0]
+    assert len(ids) == 1, (text, ids)
+    return ids[0]
 
 
 def name_tokens(ossa):
@@ -275,6 +274,16 @@ USER_ID = None
 # The model (gpt-oss forward, GPTOSS_SPEC section 3)
 
 FP4_VALUES = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0]
+
+# Each layer's weights: the Model attribute and the checkpoint name under block.N. (gpt-oss's
+# original layout), in the order the export writes them; the experts are MXFP4, the rest bf16.
+LAYER_TENSORS = [("attn_norm", "attn.norm.scale"), ("qkv_w", "attn.qkv.weight"),
+                 ("qkv_b", "attn.qkv.bias"), ("sinks", "attn.sinks"), ("out_w", "attn.out.weight"),
+                 ("out_b", "attn.out.bias"), ("mlp_norm", "mlp.norm.scale"),
+                 ("gate_w", "mlp.gate.weight"), ("gate_b", "mlp.gate.bias"),
+                 ("mlp1_w", "mlp.mlp1_weight"), ("mlp1_b", "mlp.mlp1_bias"),
+                 ("mlp2_w", "mlp.mlp2_weight"), ("mlp2_b", "mlp.mlp2_bias")]
+MXFP4_TENSORS = {"mlp1_w", "mlp2_w"}
 
 
 def build(torch):
@@ -643,24 +652,15 @@ def checkpoint_of_model(torch, src, work):
         v = mags[code & 7] * (1 - 2 * (code >> 3)).float() * torch.exp2((scales - 127).float())[..., None]
         return v.flatten(-2)
 
-    E_in, U_out = emb[torch.tensor(vin)], un[torch.tensor(vout)]
-    in_ix = {t: i for i, t in enumerate(vin)}
-    E_out = torch.stack([emb[t] for t in vout])
+    # The copy map's buffers (head_in, head_free) are left out: train() sets this run's.
+    E_out, U_out = emb[torch.tensor(vout)], un[torch.tensor(vout)]
     P = torch.linalg.lstsq(E_out.double(), U_out.double()).solution.float()
-    state = {"emb": E_in, "unemb": U_out - E_out @ P, "copy_p": P,
-             "head_in": torch.tensor([in_ix.get(t, -1) for t in vout]),
-             "head_free": torch.ones(len(vout)), "norm": w["norm.scale"]}
+    state = {"emb": emb[torch.tensor(vin)], "unemb": U_out - E_out @ P, "copy_p": P,
+             "norm": w["norm.scale"]}
     for i in range(CONFIG["num_hidden_layers"]):
-        p, q = "block.%d." % i, "layers.%d." % i
-        for ours, theirs in (("attn_norm", "attn.norm.scale"), ("qkv_w", "attn.qkv.weight"),
-                             ("qkv_b", "attn.qkv.bias"), ("sinks", "attn.sinks"),
-                             ("out_w", "attn.out.weight"), ("out_b", "attn.out.bias"),
-                             ("mlp_norm", "mlp.norm.scale"), ("gate_w", "mlp.gate.weight"),
-                             ("gate_b", "mlp.gate.bias"), ("mlp1_b", "mlp.mlp1_bias"),
-                             ("mlp2_b", "mlp.mlp2_bias")):
-            state[q + ours] = w[p + theirs]
-        state[q + "mlp1_w"] = unfp4(p + "mlp.mlp1_weight")
-        state[q + "mlp2_w"] = unfp4(p + "mlp.mlp2_weight")
+        for ours, theirs in LAYER_TENSORS:
+            name = "block.%d.%s" % (i, theirs)
+            state["layers.%d.%s" % (i, ours)] = unfp4(name) if ours in MXFP4_TENSORS else w[name]
     log("read %s: %d input rows, %d output rows, copy map refitted" % (src, len(vin), len(vout)))
     # Where the model came from: the report.json the trainer wrote beside it (next to the
     # archive, as in examples/demo_model/, or next to the model/ folder), if there is one.
@@ -724,20 +724,8 @@ def export(torch, ck, outdir):
     emb[torch.tensor(vin)] = model.emb.detach()
     bf16("embedding.weight", emb)
     for i, m in enumerate(model.layers):
-        p = "block.%d." % i
-        bf16(p + "attn.norm.scale", m.attn_norm)
-        bf16(p + "attn.qkv.weight", m.qkv_w)
-        bf16(p + "attn.qkv.bias", m.qkv_b)
-        bf16(p + "attn.sinks", m.sinks)
-        bf16(p + "attn.out.weight", m.out_w)
-        bf16(p + "attn.out.bias", m.out_b)
-        bf16(p + "mlp.norm.scale", m.mlp_norm)
-        bf16(p + "mlp.gate.weight", m.gate_w)
-        bf16(p + "mlp.gate.bias", m.gate_b)
-        mxfp4(p + "mlp.mlp1_weight", m.mlp1_w)
-        bf16(p + "mlp.mlp1_bias", m.mlp1_b)
-        mxfp4(p + "mlp.mlp2_weight", m.mlp2_w)
-        bf16(p + "mlp.mlp2_bias", m.mlp2_b)
+        for ours, theirs in LAYER_TENSORS:
+            (mxfp4 if ours in MXFP4_TENSORS else bf16)("block.%d.%s" % (i, theirs), getattr(m, ours))
     bf16("norm.scale", model.norm)
     un = torch.zeros(V, H)
     un[torch.tensor(vout)] = exported_head(torch, model)

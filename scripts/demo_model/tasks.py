@@ -616,6 +616,7 @@ def gen_files(rng, heldout, ws):
 
     if kind == "csv":
         f = file_name(rng, heldout, ".csv")
+        # Without random names, the draws of before: evaluation sets stay the same items.
         if values_heldout(heldout) or not (RANDOM_NAMES and RANDOM_LOWER):
             cols = rng.sample(COLUMNS_HELD if values_heldout(heldout) else COLUMNS, 2)
         else:
@@ -936,9 +937,9 @@ class SimWorkspace(Workspace):
 
 def copied_names():
     """Every name a task copies from the question into a call (file stems, columns, cities;
-    training and held-out pools). The trainer gives their tokens no output row of their own, so
-    writing one goes through the copy head: a held-out name then is as reachable as a trained
-    one."""
+    training and held-out pools). With --copy-names the trainer gives their tokens no output row
+    of their own, so writing one goes through the copy head: a held-out name then is as
+    reachable as a trained one."""
     return (training_stems() + STEMS_HELD + COLUMNS + COLUMNS_HELD + CITIES + CITIES_HELD +
             (RANDOM_LOWER + RANDOM_CAPITAL if RANDOM_NAMES else []))
 

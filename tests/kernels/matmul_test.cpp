@@ -97,24 +97,25 @@ TEST(Kernels, Bf16ManyTokensGoRowBlockByRowBlockWithEachTokensSoloResult) {
   std::mt19937 rng(3);
   // 2-5 tokens too: four take their own tile shape (a four-sequence decode step).
   for (const std::size_t T : {19u, 2u, 3u, 4u, 5u}) {
-  const std::size_t K = 96, N = 150;
-  auto x = random_floats(T * K, rng);
-  auto w = random_bf16(N * K, rng, 0.1f);
-  auto b = random_bf16(N, rng, 0.5f);
-  std::vector<float> want(T * N);
-  scalar::matmul_bf16(x.data(), T, K, w.data(), b.data(), want.data(), N, 0, N);
-  for (const auto& v : simd_variants()) {
-    std::vector<float> got(T * N, -7.0f);
-    v.bf16(x.data(), T, K, w.data(), b.data(), got.data(), N, 0, 77);
-    v.bf16(x.data(), T, K, w.data(), b.data(), got.data(), N, 77, N);
-    expect_close(got, want, 0.1f * std::sqrt(static_cast<float>(K)) * 4, v.name);
-    for (std::size_t t = 0; t < T; ++t) {
-      std::vector<float> solo(N);
-      v.bf16(&x[t * K], 1, K, w.data(), b.data(), solo.data(), N, 0, N);
-      for (std::size_t n = 0; n < N; ++n)
-        ASSERT_EQ(solo[n], got[t * N + n]) << v.name << " T=" << T << " t=" << t << " n=" << n;
+    SCOPED_TRACE("T=" + std::to_string(T));
+    const std::size_t K = 96, N = 150;
+    auto x = random_floats(T * K, rng);
+    auto w = random_bf16(N * K, rng, 0.1f);
+    auto b = random_bf16(N, rng, 0.5f);
+    std::vector<float> want(T * N);
+    scalar::matmul_bf16(x.data(), T, K, w.data(), b.data(), want.data(), N, 0, N);
+    for (const auto& v : simd_variants()) {
+      std::vector<float> got(T * N, -7.0f);
+      v.bf16(x.data(), T, K, w.data(), b.data(), got.data(), N, 0, 77);
+      v.bf16(x.data(), T, K, w.data(), b.data(), got.data(), N, 77, N);
+      expect_close(got, want, 0.1f * std::sqrt(static_cast<float>(K)) * 4, v.name);
+      for (std::size_t t = 0; t < T; ++t) {
+        std::vector<float> solo(N);
+        v.bf16(&x[t * K], 1, K, w.data(), b.data(), solo.data(), N, 0, N);
+        for (std::size_t n = 0; n < N; ++n)
+          ASSERT_EQ(solo[n], got[t * N + n]) << v.name << " t=" << t << " n=" << n;
+      }
     }
-  }
   }
 }
 
