@@ -13,11 +13,13 @@ package switches the libblas.so.3 alternative to OpenBLAS) and a built ossa.
     /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo2 --seed 2 --init /tmp/demo/train.pt
     /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo3 --seed 3 --copy-head \
         --init-model examples/demo_model/demo-model.tar.gz [--copy-names] [--random-names 0.5]
+        [--multi-names 0.4] [--blank-words 0.25] [--blank-spans 0.8]
     /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo --export-only
 
 --init continues from a run's train.pt; --init-model from an exported model (the shipped
-archive), whose weights read back exactly. --copy-head, --copy-names and --random-names are
-about names (files, columns, cities) the model must copy from a question into a call: see
+archive), whose weights read back exactly. --copy-head, --copy-names, --random-names and
+--multi-names are about names (files, columns, cities) the model must copy from a question into
+a call; --blank-words and --blank-spans about words of a question it never read: see
 examples/demo_model/README.md.
 
 Writes to --out: train.pt (weights, saved every 100 steps), model/ (config.json +
@@ -134,11 +136,24 @@ def render_lines(ossa, convs, auto_drop):
 
 
 def tokens_of(ossa, texts):
-    """The o200k ids of several texts (one `ossa tokenize` per text)."""
+    """The o200k ids of several texts: up to 2,000 per `ossa tokenize`, joined by <|endoftext|>
+    (encoded as the special token, which splits the text as the tokenizer's own special-token
+    split does, so each text gets the ids it gets alone)."""
+    sep = "<|endoftext|>"
     out = []
-    for t in texts:
-        ids = json.loads(run([ossa, "tokenize"], inp=t).stdout)
-        out.append(ids["tokens"] if isinstance(ids, dict) else ids)
+    for lo in range(0, len(texts), 2000):
+        part = texts[lo:lo + 2000]
+        assert not any("<|" in t for t in part), "a text holds special-token syntax"
+        ids = json.loads(run([ossa, "tokenize", "--allow-special"], inp=sep.join(part)).stdout)
+        ids = ids["tokens"] if isinstance(ids, dict) else ids
+        cur = [[]]
+        for i in ids:
+            if i == 199999:
+                cur.append([])
+            else:
+                cur[-1].append(i)
+        assert len(cur) == len(part)
+        out += cur
     return out
 
 
@@ -188,6 +203,30 @@ def random_name_pools(ossa, n_lower, n_capital):
                 capital.append(piece[1:])
     rng = random.Random(0)
     return sorted(rng.sample(lower, n_lower)), sorted(rng.sample(capital, n_capital))
+
+
+def multi_name_pools(ossa, known, n_lower, n_capital):
+    """tasks.RANDOM_MULTI: compounds of two random names ("lantern" + "meadow", "Oxford" +
+    "vale", joined bare, with "_" or "-") that are two or three o200k tokens after a space, all
+    of them tokens in `known` (the vocabulary of the run continued, when there is one: new
+    rows would grow the shipped archive). Fixed seed, like random_name_pools."""
+    rng = random.Random(1)
+    lows = tasks.RANDOM_LOWER + tasks.WORDS
+    pools = {}
+    for key, heads, n in (("lower", lows, n_lower), ("capital", tasks.RANDOM_CAPITAL, n_capital)):
+        cands = sorted({rng.choice(heads) + rng.choice(["", "", "_", "-"]) + rng.choice(lows)
+                        for _ in range(n * 12)})
+        rng.shuffle(cands)
+        ok = []
+        for lo in range(0, len(cands), 500):
+            part = cands[lo:lo + 500]
+            for c, ids in zip(part, tokens_of(ossa, [tasks.as_said(c) for c in part])):
+                if 2 <= len(ids) <= 3 and (known is None or all(t in known for t in ids)):
+                    ok.append(c)
+            if len(ok) >= n:
+                break
+        pools[key] = sorted(ok[:n])
+    return pools
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,6 +305,43 @@ def target_mask(suffix, assistant_id, user_id):
                 in_asst = False
         j += 1
     return mask
+
+
+def blanked(suffix, mask, user_id, rng, rate, span_share):
+    """The suffix with words of its user messages made unknown, and the mask to match: each
+    token of a user message's text that the assistant does not write back (so never a name or
+    number it must copy) becomes a blank with probability `rate`, and with probability
+    `span_share` 1-4 blanks are inserted at a random point of the last user message. A blank
+    reads as a zero vector, which is what a word outside the shipped vocabulary is; without
+    them every phrasing word the model never saw is a hole it has never learnt to step over.
+    Returns (tokens, mask, blank flags)."""
+    written = {t for t, k in zip(suffix, mask) if k}
+    spans = []
+    j = 0
+    while j < len(suffix) - 1:
+        if suffix[j] == START and suffix[j + 1] == user_id:
+            a = suffix.index(MESSAGE, j) + 1
+            b = suffix.index(END, a)
+            spans.append((a, b))
+            j = b
+        j += 1
+    inside = set()
+    for a, b in spans:
+        inside.update(range(a, b))
+    at, n_ins = -1, 0
+    if spans and rng.random() < span_share:
+        a, b = spans[-1]
+        at, n_ins = rng.randint(a, b), rng.randint(1, 4)
+    toks, mk, bl = [], [], []
+    for j, t in enumerate(suffix):
+        if j == at:
+            toks += [t] * n_ins  # any id: the flag zeroes it
+            mk += [0] * n_ins
+            bl += [True] * n_ins
+        toks.append(t)
+        mk.append(mask[j])
+        bl.append(j in inside and t not in written and rng.random() < rate)
+    return toks, mk, bl
 
 
 USER_ID = None
@@ -410,11 +486,15 @@ def build(torch):
             cos, sin = self.cos[pos0:pos0 + T], self.sin[pos0:pos0 + T]
             return rope(q, cos, sin), rope(k, cos, sin), v
 
-        def forward(self, pre, suf):
-            """pre [P] ids, suf [B, S] ids -> hidden states of the suffix [B, S, H]."""
+        def forward(self, pre, suf, blank=None):
+            """pre [P] ids, suf [B, S] ids -> hidden states of the suffix [B, S, H]. blank [B, S]:
+            where true the input is a zero vector, as for a token the shipped model never read
+            (its embedding row is zero)."""
             P = pre.shape[0]
             B, S = suf.shape
             xp, xs = self.emb[pre], self.emb[suf]
+            if blank is not None:
+                xs = xs * (~blank)[..., None].to(xs.dtype)
             G = Hq // Hkv
             scale = 1.0 / math.sqrt(d)
             ip = torch.arange(P)
@@ -556,18 +636,28 @@ def train(args, torch):
     for step, g in enumerate(groups):
         for pg in opt.param_groups:
             pg["lr"] = lr_at(step)
-        S = max(len(s) for s in g["samples"])
+        samples, smasks, blanks = g["samples"], masks[step], None
+        if args.blank_words or args.blank_spans:
+            brng = random.Random(args.seed * 100003 + step)
+            cut = [blanked(s, mk, USER_ID, brng, args.blank_words, args.blank_spans)
+                   for s, mk in zip(samples, smasks)]
+            samples, smasks = [c[0] for c in cut], [c[1] for c in cut]
+        S = max(len(s) for s in samples)
         pre = torch.tensor([in_ix[t] for t in g["prefix"]])
-        suf = torch.zeros(len(g["samples"]), S, dtype=torch.long)
+        suf = torch.zeros(len(samples), S, dtype=torch.long)
+        if args.blank_words or args.blank_spans:
+            blanks = torch.zeros(len(samples), S, dtype=torch.bool)
+            for b, c in enumerate(cut):
+                blanks[b, :len(c[2])] = torch.tensor(c[2])
         tgt_rows, tgt_cols, tgt_ids = [], [], []
-        for b, (s, mk) in enumerate(zip(g["samples"], masks[step])):
+        for b, (s, mk) in enumerate(zip(samples, smasks)):
             suf[b, :len(s)] = torch.tensor([in_ix[t] for t in s])
             for j in range(1, len(s)):
                 if mk[j]:
                     tgt_rows.append(b)
                     tgt_cols.append(j - 1)
                     tgt_ids.append(out_ix[s[j]])
-        h = model(pre, suf)
+        h = model(pre, suf, blanks)
         hs = h[torch.tensor(tgt_rows), torch.tensor(tgt_cols)]
         logits = hs @ model.head().t()
         lse = torch.logsumexp(torch.cat([logits, torch.full((logits.shape[0], 1), log_zero)], 1), 1)
@@ -837,6 +927,9 @@ def write_report(args, ck, checks, packed):
         "copy_names_tokens": len(ck.get("copied", [])),
         "content_word_stems": bool(ck["args"].get("content_word_stems")),
         "random_names": ck["args"].get("random_names", 0.0),
+        "multi_names": ck["args"].get("multi_names", 0.0),
+        "blank_words": ck["args"].get("blank_words", 0.0),
+        "blank_spans": ck["args"].get("blank_spans", 0.0),
         "data_seconds": round(ck["t_data"], 1), "train_seconds": round(ck["t_train"], 1),
         "loss_first_50": sum(losses[:50]) / max(1, len(losses[:50])),
         "loss_last_50": sum(losses[-50:]) / max(1, len(losses[-50:])),
@@ -877,6 +970,14 @@ def main():
     ap.add_argument("--random-names", type=float, default=0.0, metavar="SHARE",
                     help="draw this share of training file stems, columns and cities from 1,400 random "
                          "one-token words (tasks.RANDOM_NAMES), so that names are copied, not learnt")
+    ap.add_argument("--multi-names", type=float, default=0.0, metavar="SHARE",
+                    help="with --random-names: this share of the random names are compounds of two or three "
+                         "tokens (tasks.RANDOM_MULTI), so that copying goes on past a name's first token")
+    ap.add_argument("--blank-words", type=float, default=0.0, metavar="RATE",
+                    help="make this share of the user's words (never one the answer copies) unknown: a zero "
+                         "input vector, which is what a word outside the shipped vocabulary is")
+    ap.add_argument("--blank-spans", type=float, default=0.0, metavar="SHARE",
+                    help="insert 1-4 unknown words into this share of the user's last messages")
     ap.add_argument("--pack", help="also write model/ as a reproducible .tar.gz here")
     args = ap.parse_args()
     tasks.CONTENT_WORD_STEMS = args.content_word_stems
@@ -887,6 +988,15 @@ def main():
             len(tasks.RANDOM_LOWER), len(tasks.RANDOM_CAPITAL), tasks.RANDOM_LOWER[:3] + tasks.RANDOM_CAPITAL[:3]))
     import torch
     torch.set_num_threads(1)
+    if args.multi_names:
+        if not args.random_names:
+            sys.exit("train_demo_model.py: --multi-names needs --random-names")
+        known = set(torch.load(args.init)["vin"]) if args.init else None
+        tasks.MULTI_NAMES = args.multi_names
+        tasks.RANDOM_MULTI = multi_name_pools(os.path.abspath(args.ossa), known, 600, 300)
+        log("multi-token names: %d lower-case, %d capitalised, e.g. %s" % (
+            len(tasks.RANDOM_MULTI["lower"]), len(tasks.RANDOM_MULTI["capital"]),
+            tasks.RANDOM_MULTI["lower"][:3] + tasks.RANDOM_MULTI["capital"][:3]))
     if not args.export_only:
         train(args, torch)
     ck = torch.load(os.path.join(args.out, "train.pt"))

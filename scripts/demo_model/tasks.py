@@ -463,12 +463,22 @@ def training_stems():
 RANDOM_NAMES = 0.0
 RANDOM_LOWER = []
 RANDOM_CAPITAL = []
+# Random names of two or three tokens (train_demo_model.py --multi-names): that share of the
+# random names is drawn from RANDOM_MULTI[pool], compounds such as "lanternmeadow" or
+# "Oxfordvale" whose tokens the model already reads. Held-out names are often several tokens
+# (" chang" + "elog"); with only one-token names in training the model copies the first token
+# and stops.
+MULTI_NAMES = 0.0
+RANDOM_MULTI = {"lower": [], "capital": []}
 
 
 def pick_name(rng, heldout, trained, held, pool):
     if values_heldout(heldout):
         return rng.choice(held)
     if pool and rng.random() < RANDOM_NAMES:
+        multi = RANDOM_MULTI["capital" if pool is RANDOM_CAPITAL else "lower"]
+        if multi and rng.random() < MULTI_NAMES:
+            return rng.choice(multi)
         return rng.choice(pool)
     return rng.choice(trained)
 
@@ -941,7 +951,8 @@ def copied_names():
     of their own, so writing one goes through the copy head: a held-out name then is as
     reachable as a trained one."""
     return (training_stems() + STEMS_HELD + COLUMNS + COLUMNS_HELD + CITIES + CITIES_HELD +
-            (RANDOM_LOWER + RANDOM_CAPITAL if RANDOM_NAMES else []))
+            (RANDOM_LOWER + RANDOM_CAPITAL if RANDOM_NAMES else []) +
+            (RANDOM_MULTI["lower"] + RANDOM_MULTI["capital"] if RANDOM_NAMES and MULTI_NAMES else []))
 
 
 # The words of answers that never copy a name: a name's token that also appears here (" data"

@@ -123,6 +123,9 @@ class DemoModelWeather : public DemoModel {
     std::string text = std::regex_replace(s.str(), std::regex("8765"), std::to_string(port_));
     fs::create_directories(root_ / "tools");
     std::ofstream(root_ / "tools" / "get_weather.json") << text;
+    // Both example tools, as `--tools-dir examples/tools` loads them: the demo model was trained
+    // with that tool set (and python alone); a prompt with get_weather alone is one it never saw.
+    for (const char* f : {"word_count.json", "word_count.py"}) fs::copy_file(src / f, root_ / "tools" / f);
     // The token is a declared secret, bound to this server only.
     std::ofstream(root_ / "weather.toml")
         << "[secrets.WEATHER_TOKEN]\nenv = \"WEATHER_TOKEN\"\nhosts = [\"http://127.0.0.1:"
