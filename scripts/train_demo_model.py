@@ -217,14 +217,8 @@ def multi_name_pools(ossa, known, n_lower, n_capital):
         cands = sorted({rng.choice(heads) + rng.choice(["", "", "_", "-"]) + rng.choice(lows)
                         for _ in range(n * 12)})
         rng.shuffle(cands)
-        ok = []
-        for lo in range(0, len(cands), 500):
-            part = cands[lo:lo + 500]
-            for c, ids in zip(part, tokens_of(ossa, [tasks.as_said(c) for c in part])):
-                if 2 <= len(ids) <= 3 and (known is None or all(t in known for t in ids)):
-                    ok.append(c)
-            if len(ok) >= n:
-                break
+        ok = [c for c, ids in zip(cands, tokens_of(ossa, [tasks.as_said(c) for c in cands]))
+              if 2 <= len(ids) <= 3 and (known is None or all(t in known for t in ids))]
         pools[key] = sorted(ok[:n])
     return pools
 
@@ -561,6 +555,16 @@ def train(args, torch):
     assistant_id = token_id(ossa, "assistant")
     USER_ID = token_id(ossa, "user")
     log("prefix lengths:", {k: len(json.dumps(v)) for k, v in prefixes.items()})
+    init = torch.load(args.init) if args.init else None
+    if args.init_model:
+        init = checkpoint_of_model(torch, args.init_model, work)
+    if args.multi_names:
+        # Only tokens the continued run already reads: new rows would grow the shipped archive.
+        tasks.MULTI_NAMES = args.multi_names
+        tasks.RANDOM_MULTI = multi_name_pools(ossa, set(init["vin"]) if init else None, 600, 300)
+        log("multi-token names: %d lower-case, %d capitalised, e.g. %s" % (
+            len(tasks.RANDOM_MULTI["lower"]), len(tasks.RANDOM_MULTI["capital"]),
+            tasks.RANDOM_MULTI["lower"][:3] + tasks.RANDOM_MULTI["capital"][:3]))
     groups = make_groups(ossa, prefixes, args.steps, args.batch, args.seed, False, down, work)
     t_data = time.time() - t0
     n_tok = sum(len(g["prefix"]) + sum(len(s) for s in g["samples"]) for g in groups)
@@ -577,9 +581,6 @@ def train(args, torch):
             vout.update(t for t, k in zip(s, mk) if k)
             gm.append(mk)
         masks.append(gm)
-    init = torch.load(args.init) if args.init else None
-    if args.init_model:
-        init = checkpoint_of_model(torch, args.init_model, work)
     args.copied = name_tokens(ossa) if args.copy_names else []
     if args.copied and not args.copy_head:
         sys.exit("train_demo_model.py: --copy-names needs --copy-head")
@@ -986,17 +987,10 @@ def main():
         tasks.RANDOM_LOWER, tasks.RANDOM_CAPITAL = random_name_pools(os.path.abspath(args.ossa), 1000, 400)
         log("random names: %d lower-case, %d capitalised, e.g. %s" % (
             len(tasks.RANDOM_LOWER), len(tasks.RANDOM_CAPITAL), tasks.RANDOM_LOWER[:3] + tasks.RANDOM_CAPITAL[:3]))
+    if args.multi_names and not args.random_names:
+        sys.exit("train_demo_model.py: --multi-names needs --random-names")
     import torch
     torch.set_num_threads(1)
-    if args.multi_names:
-        if not args.random_names:
-            sys.exit("train_demo_model.py: --multi-names needs --random-names")
-        known = set(torch.load(args.init)["vin"]) if args.init else None
-        tasks.MULTI_NAMES = args.multi_names
-        tasks.RANDOM_MULTI = multi_name_pools(os.path.abspath(args.ossa), known, 600, 300)
-        log("multi-token names: %d lower-case, %d capitalised, e.g. %s" % (
-            len(tasks.RANDOM_MULTI["lower"]), len(tasks.RANDOM_MULTI["capital"]),
-            tasks.RANDOM_MULTI["lower"][:3] + tasks.RANDOM_MULTI["capital"][:3]))
     if not args.export_only:
         train(args, torch)
     ck = torch.load(os.path.join(args.out, "train.pt"))
