@@ -558,6 +558,13 @@ def train(args, torch):
     init = torch.load(args.init) if args.init else None
     if args.init_model:
         init = checkpoint_of_model(torch, args.init_model, work)
+    if args.keep_vocab and tasks.RANDOM_NAMES:
+        known = set(init["vin"])
+        for pool in (tasks.RANDOM_LOWER, tasks.RANDOM_CAPITAL):
+            ids = tokens_of(ossa, [tasks.as_said(w) for w in pool])
+            pool[:] = [w for w, i in zip(pool, ids) if all(t in known for t in i)]
+        log("--keep-vocab: random names the continued run has read: %d lower-case, %d capitalised" % (
+            len(tasks.RANDOM_LOWER), len(tasks.RANDOM_CAPITAL)))
     if args.multi_names:
         # Only tokens the continued run already reads: new rows would grow the shipped archive.
         tasks.MULTI_NAMES = args.multi_names
@@ -570,17 +577,36 @@ def train(args, torch):
     n_tok = sum(len(g["prefix"]) + sum(len(s) for s in g["samples"]) for g in groups)
     log("data: %d groups in %.0f s, %d tokens" % (len(groups), t_data, n_tok))
 
+    # With --keep-vocab the vocabulary is the continued run's: a new token the assistant only
+    # reads becomes a blank (what an unknown word is at run time), and a conversation in which
+    # the assistant would write one is left out.
+    known = set(init["vin"]) if args.keep_vocab else None
     vin, vout = set(), set()
     masks = []
+    n_dropped = 0
     for g in groups:
+        if known is not None:
+            missing = set(g["prefix"]) - known
+            if missing:
+                sys.exit("train_demo_model.py: --keep-vocab: the system and developer messages have "
+                         "%d tokens the continued run never read" % len(missing))
         vin.update(g["prefix"])
-        gm = []
+        gm, kept = [], []
         for s in g["samples"]:
-            vin.update(s)
             mk = target_mask(s, assistant_id, USER_ID)
+            if known is not None and any(k and t not in known for t, k in zip(s, mk)):
+                n_dropped += 1
+                continue
+            vin.update(t for t in s if known is None or t in known)
             vout.update(t for t, k in zip(s, mk) if k)
             gm.append(mk)
+            kept.append(s)
+        if not kept:
+            sys.exit("train_demo_model.py: --keep-vocab left a step with no conversation")
+        g["samples"] = kept
         masks.append(gm)
+    if known is not None:
+        log("--keep-vocab: %d conversations left out (the answer needs a new token)" % n_dropped)
     args.copied = name_tokens(ossa) if args.copy_names else []
     if args.copied and not args.copy_head:
         sys.exit("train_demo_model.py: --copy-names needs --copy-head")
@@ -643,16 +669,18 @@ def train(args, torch):
             cut = [blanked(s, mk, USER_ID, brng, args.blank_words, args.blank_spans)
                    for s, mk in zip(samples, smasks)]
             samples, smasks = [c[0] for c in cut], [c[1] for c in cut]
+        else:
+            cut = [(s, mk, [False] * len(s)) for s, mk in zip(samples, smasks)]
         S = max(len(s) for s in samples)
         pre = torch.tensor([in_ix[t] for t in g["prefix"]])
         suf = torch.zeros(len(samples), S, dtype=torch.long)
-        if args.blank_words or args.blank_spans:
+        if args.blank_words or args.blank_spans or args.keep_vocab:
             blanks = torch.zeros(len(samples), S, dtype=torch.bool)
             for b, c in enumerate(cut):
-                blanks[b, :len(c[2])] = torch.tensor(c[2])
+                blanks[b, :len(c[2])] = torch.tensor([f or t not in in_ix for t, f in zip(c[0], c[2])])
         tgt_rows, tgt_cols, tgt_ids = [], [], []
         for b, (s, mk) in enumerate(zip(samples, smasks)):
-            suf[b, :len(s)] = torch.tensor([in_ix[t] for t in s])
+            suf[b, :len(s)] = torch.tensor([in_ix.get(t, 0) for t in s])
             for j in range(1, len(s)):
                 if mk[j]:
                     tgt_rows.append(b)
@@ -931,6 +959,8 @@ def write_report(args, ck, checks, packed):
         "multi_names": ck["args"].get("multi_names", 0.0),
         "blank_words": ck["args"].get("blank_words", 0.0),
         "blank_spans": ck["args"].get("blank_spans", 0.0),
+        "keep_vocab": ck["args"].get("keep_vocab", False),
+        "boost": ck["args"].get("boost", ""),
         "data_seconds": round(ck["t_data"], 1), "train_seconds": round(ck["t_train"], 1),
         "loss_first_50": sum(losses[:50]) / max(1, len(losses[:50])),
         "loss_last_50": sum(losses[-50:]) / max(1, len(losses[-50:])),
@@ -979,9 +1009,28 @@ def main():
                          "input vector, which is what a word outside the shipped vocabulary is")
     ap.add_argument("--blank-spans", type=float, default=0.0, metavar="SHARE",
                     help="insert 1-4 unknown words into this share of the user's last messages")
+    ap.add_argument("--keep-vocab", action="store_true",
+                    help="with --init or --init-model: read and write only the tokens the continued run has, "
+                         "so the shipped archive does not grow (new words the model reads become unknown, "
+                         "conversations whose answer needs a new token are left out)")
+    ap.add_argument("--boost", default="", metavar="KIND=FACTOR,...",
+                    help="draw these kinds of task FACTOR times as often as by default (kinds: %s)" %
+                         ", ".join(tasks.KINDS))
     ap.add_argument("--pack", help="also write model/ as a reproducible .tar.gz here")
     args = ap.parse_args()
     tasks.CONTENT_WORD_STEMS = args.content_word_stems
+    if args.keep_vocab and not (args.init or args.init_model):
+        sys.exit("train_demo_model.py: --keep-vocab needs --init or --init-model")
+    for item in filter(None, args.boost.split(",")):
+        kind, _, factor = item.partition("=")
+        try:
+            f = float(factor)
+        except ValueError:
+            f = -1.0
+        if kind not in tasks.KINDS or not 0 < f < 100:
+            sys.exit("train_demo_model.py: --boost: expected KIND=FACTOR with KIND one of %s and 0 < FACTOR < 100, "
+                     "got %r" % (", ".join(tasks.KINDS), item))
+        tasks.BOOST[kind] = f
     if args.random_names:
         tasks.RANDOM_NAMES = args.random_names
         tasks.RANDOM_LOWER, tasks.RANDOM_CAPITAL = random_name_pools(os.path.abspath(args.ossa), 1000, 400)

@@ -903,24 +903,31 @@ TOOLSETS = {
 TRAIN_TOOLSETS = ["python", "python+examples"]
 
 
+# How often each kind of task is drawn: its share of the samples, with and without the example
+# tools (get_weather, word_count) in the tool set. The trainer's --boost multiplies shares.
+# (A tuple: the trainer's random_name_pools reads every list of this module as words to avoid,
+# and a new list would change the names it draws, and so what continued runs have read.)
+KINDS = ("arith", "convert", "files", "weather", "wc", "chat", "slow", "runcode")
+SHARES = {  # kind: (share without the example tools, share with them)
+    "arith": (0.26, 0.26), "convert": (0.16, 0.16), "files": (0.28, 0.28),
+    "weather": (0.05, 0.14), "wc": (0.13, 0.04), "chat": (0.05, 0.05),
+    "slow": (0.025, 0.025), "runcode": (0.045, 0.045)}
+BOOST = {}
+
+
 def gen_sample(rng, heldout, ws, toolset):
     have = TOOLSETS[toolset][1]
-    r = rng.random()
-    if r < 0.26:
-        return gen_arith(rng, heldout, ws)
-    if r < 0.42:
-        return gen_convert(rng, heldout, ws)
-    if r < 0.70:
-        return gen_files(rng, heldout, ws)
-    if r < (0.84 if have else 0.75):
-        return gen_weather(rng, heldout, ws, have)
-    if r < 0.88:
-        return gen_wc(rng, heldout, ws, have)
-    if r < 0.93:
-        return gen_chat(rng, heldout, ws)
-    if r < 0.955:
-        return gen_slow(rng, heldout, ws)
-    return gen_runcode(rng, heldout, ws)
+    gens = {"arith": gen_arith, "convert": gen_convert, "files": gen_files,
+            "weather": lambda r, h, w: gen_weather(r, h, w, have),
+            "wc": lambda r, h, w: gen_wc(r, h, w, have),
+            "chat": gen_chat, "slow": gen_slow, "runcode": gen_runcode}
+    weights = [SHARES[k][1 if have else 0] * BOOST.get(k, 1.0) for k in KINDS]
+    r = rng.random() * sum(weights)
+    for k, w in zip(KINDS, weights):
+        if r < w:
+            return gens[k](rng, heldout, ws)
+        r -= w
+    return gens[KINDS[-1]](rng, heldout, ws)
 
 
 class SimWorkspace(Workspace):
