@@ -70,6 +70,7 @@ CONFIG = {
     "rope_ntk_alpha": 1.0, "rope_ntk_beta": 32.0,
 }
 START, END, MESSAGE, CHANNEL, CALL, RETURN, CONSTRAIN = 200006, 200007, 200008, 200005, 200012, 200002, 200003
+ENDOFTEXT = 199999
 
 
 def log(*a):
@@ -148,7 +149,7 @@ def tokens_of(ossa, texts):
         ids = ids["tokens"] if isinstance(ids, dict) else ids
         cur = [[]]
         for i in ids:
-            if i == 199999:
+            if i == ENDOFTEXT:
                 cur.append([])
             else:
                 cur[-1].append(i)
@@ -189,7 +190,7 @@ def random_name_pools(ossa, n_lower, n_capital):
                         taken.update(w.lower() for w in re.findall(r"[A-Za-z]+", y))
     taken.update(w.lower() for w in re.findall(r"[A-Za-z]+", tasks.HELLO_ANSWER))
     lower, capital = [], []
-    sep = 199999  # <|endoftext|>: decodes as its text, which no word contains
+    sep = ENDOFTEXT  # decodes as its text, which no word contains
     for lo in range(0, 199998, 4000):
         ids = []
         for i in range(lo, min(lo + 4000, 199998)):
@@ -558,8 +559,11 @@ def train(args, torch):
     init = torch.load(args.init) if args.init else None
     if args.init_model:
         init = checkpoint_of_model(torch, args.init_model, work)
-    if args.keep_vocab and tasks.RANDOM_NAMES:
-        known = set(init["vin"])
+    # The continued run's input vocabulary: what --keep-vocab keeps, and what multi-token
+    # names are built from.
+    init_vin = set(init["vin"]) if init else None
+    known = init_vin if args.keep_vocab else None
+    if known is not None and tasks.RANDOM_NAMES:
         for pool in (tasks.RANDOM_LOWER, tasks.RANDOM_CAPITAL):
             ids = tokens_of(ossa, [tasks.as_said(w) for w in pool])
             pool[:] = [w for w, i in zip(pool, ids) if all(t in known for t in i)]
@@ -568,7 +572,7 @@ def train(args, torch):
     if args.multi_names:
         # Only tokens the continued run already reads: new rows would grow the shipped archive.
         tasks.MULTI_NAMES = args.multi_names
-        tasks.RANDOM_MULTI = multi_name_pools(ossa, set(init["vin"]) if init else None, 600, 300)
+        tasks.RANDOM_MULTI = multi_name_pools(ossa, init_vin, 600, 300)
         log("multi-token names: %d lower-case, %d capitalised, e.g. %s" % (
             len(tasks.RANDOM_MULTI["lower"]), len(tasks.RANDOM_MULTI["capital"]),
             tasks.RANDOM_MULTI["lower"][:3] + tasks.RANDOM_MULTI["capital"][:3]))
@@ -580,7 +584,6 @@ def train(args, torch):
     # With --keep-vocab the vocabulary is the continued run's: a new token the assistant only
     # reads becomes a blank (what an unknown word is at run time), and a conversation in which
     # the assistant would write one is left out.
-    known = set(init["vin"]) if args.keep_vocab else None
     vin, vout = set(), set()
     masks = []
     n_dropped = 0
@@ -663,21 +666,21 @@ def train(args, torch):
     for step, g in enumerate(groups):
         for pg in opt.param_groups:
             pg["lr"] = lr_at(step)
-        samples, smasks, blanks = g["samples"], masks[step], None
-        if args.blank_words or args.blank_spans:
+        blanking = args.blank_words or args.blank_spans
+        if blanking:
             brng = random.Random(args.seed * 100003 + step)
             cut = [blanked(s, mk, USER_ID, brng, args.blank_words, args.blank_spans)
-                   for s, mk in zip(samples, smasks)]
-            samples, smasks = [c[0] for c in cut], [c[1] for c in cut]
+                   for s, mk in zip(g["samples"], masks[step])]
         else:
-            cut = [(s, mk, [False] * len(s)) for s, mk in zip(samples, smasks)]
+            cut = [(s, mk, [False] * len(s)) for s, mk in zip(g["samples"], masks[step])]
+        samples, smasks, blanks = [c[0] for c in cut], [c[1] for c in cut], None
         S = max(len(s) for s in samples)
         pre = torch.tensor([in_ix[t] for t in g["prefix"]])
         suf = torch.zeros(len(samples), S, dtype=torch.long)
-        if args.blank_words or args.blank_spans or args.keep_vocab:
+        if blanking or known is not None:
             blanks = torch.zeros(len(samples), S, dtype=torch.bool)
-            for b, c in enumerate(cut):
-                blanks[b, :len(c[2])] = torch.tensor([f or t not in in_ix for t, f in zip(c[0], c[2])])
+            for b, (s, _, flags) in enumerate(cut):
+                blanks[b, :len(s)] = torch.tensor([f or t not in in_ix for t, f in zip(s, flags)])
         tgt_rows, tgt_cols, tgt_ids = [], [], []
         for b, (s, mk) in enumerate(zip(samples, smasks)):
             suf[b, :len(s)] = torch.tensor([in_ix.get(t, 0) for t in s])

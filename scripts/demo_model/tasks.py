@@ -905,13 +905,13 @@ TRAIN_TOOLSETS = ["python", "python+examples"]
 
 # How often each kind of task is drawn: its share of the samples, with and without the example
 # tools (get_weather, word_count) in the tool set. The trainer's --boost multiplies shares.
-# (A tuple: the trainer's random_name_pools reads every list of this module as words to avoid,
-# and a new list would change the names it draws, and so what continued runs have read.)
-KINDS = ("arith", "convert", "files", "weather", "wc", "chat", "slow", "runcode")
 SHARES = {  # kind: (share without the example tools, share with them)
     "arith": (0.26, 0.26), "convert": (0.16, 0.16), "files": (0.28, 0.28),
     "weather": (0.05, 0.14), "wc": (0.13, 0.04), "chat": (0.05, 0.05),
     "slow": (0.025, 0.025), "runcode": (0.045, 0.045)}
+# A tuple, not a list: the trainer's random_name_pools reads every list of this module as words
+# to avoid, and a new list would change the names it draws, and so what continued runs have read.
+KINDS = tuple(SHARES)
 BOOST = {}
 
 
