@@ -9,24 +9,27 @@ libopenblas0-pthread (Debian's torch links the reference BLAS, ~15x slower; inst
 package switches the libblas.so.3 alternative to OpenBLAS) and a built ossa.
 
     /usr/bin/python3 scripts/train_demo_model.py --ossa build/release/ossa --out /tmp/demo
-        [--steps 700] [--batch 16] [--lr 4e-3] [--seed 1] [--pack FILE.tar.gz]
+        [--steps 700] [--batch 16] [--lr 4e-3] [--seed 1] [--pack FILE.tar.xz]
     /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo2 --seed 2 --init /tmp/demo/train.pt
     /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo3 --seed 3 --copy-head \
-        --init-model examples/demo_model/demo-model.tar.gz [--copy-names] [--random-names 0.5]
+        --init-model examples/demo_model/demo-model.tar.xz [--copy-names] [--random-names 0.5]
         [--multi-names 0.4] [--blank-words 0.25] [--blank-spans 0.8]
+    /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo4 --seed 4 --copy-head \
+        --init /tmp/demo3/train.pt --layers 6 --pack /tmp/demo4/demo-model.tar.xz
     /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo --export-only
 
 --init continues from a run's train.pt; --init-model from an exported model (the shipped
 archive), whose weights read back exactly. --copy-head, --copy-names, --random-names and
 --multi-names are about names (files, columns, cities) the model must copy from a question into
-a call; --blank-words and --blank-spans about words of a question it never read: see
+a call; --blank-words and --blank-spans about words of a question it never read; --layers
+deepens a continued run by pairs of layers that start as the identity: see
 examples/demo_model/README.md.
 
 Writes to --out: train.pt (weights, saved every 100 steps), model/ (config.json +
 model.safetensors in gpt-oss's original layout: MXFP4 experts, bf16 elsewhere, unused vocabulary
 rows zero) and report.json (data, timing, losses, and the comparison of `ossa logits` on the
-exported file with this script's own forward pass). --pack writes a reproducible .tar.gz of
-model/ (~2-5 MB). scripts/eval_demo_model.sh --model /tmp/demo/model scores the result.
+exported file with this script's own forward pass). --pack writes a reproducible .tar.xz (or
+.tar.gz) of model/ (~2-5 MB). scripts/eval_demo_model.sh --model /tmp/demo/model scores the result.
 
 Conversations are rendered by `ossa harmony render --api training --lines`, so the tokens are
 exactly what the runtime renders and parses. Only the assistant's tokens after the last user
@@ -357,6 +360,17 @@ LAYER_TENSORS = [("attn_norm", "attn.norm.scale"), ("qkv_w", "attn.qkv.weight"),
 MXFP4_TENSORS = {"mlp1_w", "mlp2_w"}
 
 
+def mantissa(x, bits):
+    """x (float32) rounded to the nearest value with `bits` mantissa bits: a bf16 value whose
+    7 - bits lowest mantissa bits are zero (--emb-bits: such rows compress far better)."""
+    if bits >= 7:
+        return x
+    drop = 23 - bits
+    i = x.contiguous().view(__import__("torch").int32)
+    # Floats are sign and magnitude: adding half a step to the bits rounds the magnitude.
+    return ((i + (1 << (drop - 1))) & -(1 << drop)).view(x.dtype)
+
+
 def build(torch):
     nn = torch.nn
     F = torch.nn.functional
@@ -379,6 +393,10 @@ def build(torch):
 
     def ste(w):
         return w + (fp4(w)[0] - w).detach()
+
+    def ste_mant(w, bits):
+        """w through its rounding to `bits` mantissa bits (straight-through), if below bf16's 7."""
+        return w if bits >= 7 else w + (mantissa(w.detach(), bits) - w).detach()
 
     def rope_tables(n):
         s, theta, L0 = C["rope_scaling_factor"], C["rope_theta"], C["initial_context_length"]
@@ -436,16 +454,17 @@ def build(torch):
                 self.layers.append(m)
             self.cos, self.sin = rope_tables(8192)
             self.quant = True
+            self.emb_bits = 7  # --emb-bits: mantissa bits the export keeps of the vocabulary rows
 
         def head(self, emb=None, unemb=None, copy_p=None):
             """The unembedding rows [n_out, H] (optionally from other copies of the weights)."""
             emb = self.emb if emb is None else emb
             unemb = self.unemb if unemb is None else unemb
             if self.copy_p is None:
-                return unemb
+                return ste_mant(unemb, self.emb_bits)
             copy_p = self.copy_p if copy_p is None else copy_p
             e = emb[self.head_in.clamp(min=0)] * (self.head_in >= 0).to(emb.dtype)[:, None]
-            return unemb * self.head_free[:, None] + e @ copy_p
+            return ste_mant(unemb * self.head_free[:, None] + e @ copy_p, self.emb_bits)
 
         @staticmethod
         def rms(x, g):
@@ -487,7 +506,8 @@ def build(torch):
             (its embedding row is zero)."""
             P = pre.shape[0]
             B, S = suf.shape
-            xp, xs = self.emb[pre], self.emb[suf]
+            emb = ste_mant(self.emb, self.emb_bits)
+            xp, xs = emb[pre], emb[suf]
             if blank is not None:
                 xs = xs * (~blank)[..., None].to(xs.dtype)
             G = Hq // Hkv
@@ -625,8 +645,16 @@ def train(args, torch):
     out_ix = {t: i for i, t in enumerate(vout)}
     log("vocabulary: %d input tokens, %d target tokens, %d output rows" % (len(vin), len(targets), len(vout)))
 
+    n_old = layers_in(init["state"]) if init else None
+    if args.layers is None:
+        args.layers = n_old or CONFIG["num_hidden_layers"]
+    if n_old and not (n_old <= args.layers and (args.layers - n_old) % 2 == 0):
+        sys.exit("train_demo_model.py: --layers %d: a run of %d layers grows only by pairs of layers"
+                 % (args.layers, n_old))
+    CONFIG["num_hidden_layers"] = args.layers
     Model, fp4, _ = build(torch)
     model = Model(len(vin), len(vout), copy_map(vin, targets, vout, args.copied) if args.copy_head else None)
+    model.emb_bits = args.emb_bits
     log("%d name tokens write through the copy head only" % len(set(args.copied) & set(vout)))
     if init:
         # Continue from an earlier run: its weights, with its embedding and unembedding rows
@@ -644,6 +672,9 @@ def train(args, torch):
                 state[k] = own[k]
         if "copy_p" in own and "copy_p" not in state:
             state["copy_p"] = own["copy_p"]
+        if n_old < args.layers:
+            state = grow(state, own, n_old, args.layers)
+            log("grown from %d to %d layers: %s" % (n_old, args.layers, grown_order(n_old, args.layers)))
         model.load_state_dict(state)
         log("continuing from %s (%d steps)" % (args.init or args.init_model, init["steps"]))
         prev = init["args"].get("previous", [])
@@ -711,6 +742,41 @@ def train(args, torch):
     return model, vin, vout
 
 
+def layers_in(state):
+    """How many transformer layers a checkpoint's state holds."""
+    return 1 + max(int(k.split(".")[1]) for k in state if k.startswith("layers."))
+
+
+def grown_order(n_old, n_new):
+    """Where each layer of a model grown from n_old to n_new layers comes from: an old layer's
+    index, or None for a new one. New layers come in pairs (sliding, then full attention), a pair
+    after each of the first old pairs, so every old layer keeps its parity and with it its kind of
+    attention (even layers slide)."""
+    extra, order = (n_new - n_old) // 2, []
+    for p in range(n_old // 2):
+        order += [2 * p, 2 * p + 1] + ([None, None] if p < extra else [])
+    return order + [None] * (n_new - len(order))
+
+
+def grow(state, own, n_old, n_new):
+    """An earlier run's state spread over a deeper model (grown_order). A new layer starts as
+    the identity: its attention output and its experts' second matrices and biases are zero,
+    so the grown model computes exactly what the earlier one did and training goes on from
+    there; its other weights keep their random start, so gradients reach them once the outputs
+    move off zero."""
+    out = {k: v for k, v in state.items() if not k.startswith("layers.")}
+    for i, src in enumerate(grown_order(n_old, n_new)):
+        for ours, _ in LAYER_TENSORS:
+            key = "layers.%d.%s" % (i, ours)
+            if src is not None:
+                out[key] = state["layers.%d.%s" % (src, ours)]
+            elif ours in ("out_w", "out_b", "mlp2_w", "mlp2_b"):
+                out[key] = own[key].new_zeros(own[key].shape)
+            else:
+                out[key] = own[key]
+    return out
+
+
 def copy_map(vin, targets, vout, copied=()):
     """For Model's copy head: each output row's input row (-1: never an input) and whether
     the row is free (a target token's, unless it is a copied name's: name_tokens)."""
@@ -742,7 +808,7 @@ def read_safetensors(torch, path):
 
 
 def checkpoint_of_model(torch, src, work):
-    """A train.pt-like checkpoint from an exported model (a folder, or a .tar.gz as --pack
+    """A train.pt-like checkpoint from an exported model (a folder, or a .tar.xz or .tar.gz as --pack
     writes), so that training can go on from a shipped file whose train.pt is gone.
 
     Every weight is read back exactly (MXFP4 experts decode to the grid values the training
@@ -750,7 +816,7 @@ def checkpoint_of_model(torch, src, work):
     squares and each row keeps the rest as its free row, so every output row comes back as it
     was. All output tokens count as targets: which were cannot be told from the file."""
     given = src
-    if src.endswith(".tar.gz"):
+    if src.endswith((".tar.gz", ".tar.xz")):
         import tarfile
         dest = os.path.join(work, "init-model")
         os.makedirs(dest, exist_ok=True)
@@ -760,8 +826,11 @@ def checkpoint_of_model(torch, src, work):
                     g.write(f.read())
         src = dest
     with open(os.path.join(src, "config.json")) as f:
-        if json.load(f) != CONFIG:
-            raise SystemExit("%s: not the demo model's configuration" % src)
+        cfg = json.load(f)
+    layers = cfg.get("num_hidden_layers")
+    if dict(cfg, num_hidden_layers=CONFIG["num_hidden_layers"]) != CONFIG or not isinstance(layers, int) \
+            or layers < 2 or layers % 2:
+        raise SystemExit("%s: not the demo model's configuration" % src)
     w = read_safetensors(torch, os.path.join(src, "model.safetensors"))
     emb, un = w["embedding.weight"], w["unembedding.weight"]
     vin = torch.nonzero(emb.abs().sum(1) > 0)[:, 0].tolist()
@@ -779,7 +848,7 @@ def checkpoint_of_model(torch, src, work):
     P = torch.linalg.lstsq(E_out.double(), U_out.double()).solution.float()
     state = {"emb": emb[torch.tensor(vin)], "unemb": U_out - E_out @ P, "copy_p": P,
              "norm": w["norm.scale"]}
-    for i in range(CONFIG["num_hidden_layers"]):
+    for i in range(layers):
         for ours, theirs in LAYER_TENSORS:
             name = "block.%d.%s" % (i, theirs)
             state["layers.%d.%s" % (i, ours)] = unfp4(name) if ours in MXFP4_TENSORS else w[name]
@@ -805,6 +874,7 @@ def model_of(torch, ck):
     copy = copy_map(vin, ck["targets"], vout, ck.get("copied", ())) if ck.get("copy_head") else None
     model = Model(len(vin), len(vout), copy)
     model.load_state_dict(ck["state"])
+    model.emb_bits = ck["args"].get("emb_bits", 7)
     return model
 
 
@@ -843,7 +913,7 @@ def export(torch, ck, outdir):
         u8(prefix + ".scales", (e[..., 0] + 127).to(torch.int32))
 
     emb = torch.zeros(V, H)
-    emb[torch.tensor(vin)] = model.emb.detach()
+    emb[torch.tensor(vin)] = mantissa(model.emb.detach(), model.emb_bits)
     bf16("embedding.weight", emb)
     for i, m in enumerate(model.layers):
         for ours, theirs in LAYER_TENSORS:
@@ -880,9 +950,11 @@ def exported_model(torch, ck):
     head = exported_head(torch, model)
     with torch.no_grad():
         experts = {id(m.mlp1_w) for m in model.layers} | {id(m.mlp2_w) for m in model.layers}
+        emb = mantissa(model.emb.detach().clone(), model.emb_bits)
         for p in model.parameters():
             # the exporter quantizes the experts from the fp32 weights, the rest goes to bf16
             p.copy_(fp4(p)[0] if id(p) in experts else p.to(torch.bfloat16).float())
+        model.emb.copy_(emb)
     model.quant = False
     return model, head, vin, vout
 
@@ -891,7 +963,8 @@ def exported_head(torch, model):
     """The unembedding rows the export writes: the head from the bf16 weights, in bf16."""
     r = lambda p: None if p is None else p.detach().to(torch.bfloat16).float()
     with torch.no_grad():
-        return model.head(r(model.emb), r(model.unemb), r(model.copy_p)).to(torch.bfloat16).float()
+        head = model.head(r(model.emb), r(model.unemb), r(model.copy_p))
+        return mantissa(head, model.emb_bits).to(torch.bfloat16).float()
 
 
 def check_against_ossa(torch, ck, ossa, modeldir, seqs, cuts=(1, 40, 100, 0.5, 1.0)):
@@ -924,10 +997,12 @@ def check_against_ossa(torch, ck, ossa, modeldir, seqs, cuts=(1, 40, 100, 0.5, 1
 
 
 def pack(modeldir, dest):
-    """config.json + model.safetensors as a reproducible .tar.gz (no times, owners or names
-    of this machine), which the build unpacks."""
+    """config.json + model.safetensors as a reproducible tar (no times, owners or names of this
+    machine), xz-compressed for a .tar.xz (what the repository ships: its large dictionary finds
+    more in the bf16 rows than gzip), else gzip; the build unpacks either."""
     import gzip
     import io
+    import lzma
     import tarfile
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
@@ -939,8 +1014,12 @@ def pack(modeldir, dest):
             with open(path, "rb") as f:
                 tar.addfile(info, f)
     with open(dest + ".partial", "wb") as f:
-        with gzip.GzipFile(fileobj=f, mode="wb", compresslevel=9, mtime=0, filename="") as gz:
-            gz.write(buf.getvalue())
+        if dest.endswith(".xz"):
+            f.write(lzma.compress(buf.getvalue(), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64,
+                                  preset=9 | lzma.PRESET_EXTREME))
+        else:
+            with gzip.GzipFile(fileobj=f, mode="wb", compresslevel=9, mtime=0, filename="") as gz:
+                gz.write(buf.getvalue())
     os.replace(dest + ".partial", dest)
 
 
@@ -994,8 +1073,8 @@ def main():
     ap.add_argument("--copy-head", action="store_true",
                     help="give every input token an output row through one shared map of its embedding, "
                          "so the model can copy names it only ever read")
-    ap.add_argument("--init-model", help="start from this exported model (a folder, or a .tar.gz such as "
-                                         "examples/demo_model/demo-model.tar.gz) instead of random weights")
+    ap.add_argument("--init-model", help="start from this exported model (a folder, or a .tar.xz such as "
+                                         "examples/demo_model/demo-model.tar.xz) instead of random weights")
     ap.add_argument("--copy-names", action="store_true",
                     help="with --copy-head: the tokens of the names tasks copy (files, columns, cities) get no "
                          "output row of their own, so every name, trained or held out, is written by copying")
@@ -1019,7 +1098,13 @@ def main():
     ap.add_argument("--boost", default="", metavar="KIND=FACTOR,...",
                     help="draw these kinds of task FACTOR times as often as by default (kinds: %s)" %
                          ", ".join(tasks.KINDS))
-    ap.add_argument("--pack", help="also write model/ as a reproducible .tar.gz here")
+    ap.add_argument("--layers", type=int, metavar="N",
+                    help="transformer layers (default: the continued run's, or %d); a continued run "
+                         "grows by pairs of new layers that start as the identity" % CONFIG["num_hidden_layers"])
+    ap.add_argument("--emb-bits", type=int, default=7, choices=range(3, 8), metavar="BITS",
+                    help="mantissa bits of the embedding and unembedding rows (bf16 has 7): fewer make "
+                         "the shipped archive smaller; training goes through the rounding")
+    ap.add_argument("--pack", help="also write model/ as a reproducible .tar.xz (or .tar.gz) here")
     args = ap.parse_args()
     tasks.CONTENT_WORD_STEMS = args.content_word_stems
     if args.keep_vocab and not (args.init or args.init_model):
@@ -1046,6 +1131,7 @@ def main():
     if not args.export_only:
         train(args, torch)
     ck = torch.load(os.path.join(args.out, "train.pt"))
+    CONFIG["num_hidden_layers"] = layers_in(ck["state"])
     modeldir = os.path.join(args.out, "model")
     export(torch, ck, modeldir)
     log("exported to", modeldir)
