@@ -363,10 +363,11 @@ MXFP4_TENSORS = {"mlp1_w", "mlp2_w"}
 def mantissa(x, bits):
     """x (float32) rounded to the nearest value with `bits` mantissa bits: a bf16 value whose
     7 - bits lowest mantissa bits are zero (--emb-bits: such rows compress far better)."""
+    import torch
     if bits >= 7:
         return x
     drop = 23 - bits
-    i = x.contiguous().view(__import__("torch").int32)
+    i = x.contiguous().view(torch.int32)
     # Floats are sign and magnitude: adding half a step to the bits rounds the magnitude.
     return ((i + (1 << (drop - 1))) & -(1 << drop)).view(x.dtype)
 
@@ -1043,6 +1044,7 @@ def write_report(args, ck, checks, packed):
         "blank_spans": ck["args"].get("blank_spans", 0.0),
         "keep_vocab": ck["args"].get("keep_vocab", False),
         "boost": ck["args"].get("boost", ""),
+        "emb_bits": ck["args"].get("emb_bits", 7),
         "data_seconds": round(ck["t_data"], 1), "train_seconds": round(ck["t_train"], 1),
         "loss_first_50": sum(losses[:50]) / max(1, len(losses[:50])),
         "loss_last_50": sum(losses[-50:]) / max(1, len(losses[-50:])),
