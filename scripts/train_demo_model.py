@@ -56,6 +56,7 @@ os.environ.setdefault("WEATHER_TOKEN", "demo-token")
 import math
 import os
 import random
+import shutil
 import struct
 import subprocess
 import sys
@@ -246,8 +247,7 @@ def random_date(rng):
 def make_groups(ossa, prefixes, n_groups, batch, seed, heldout, down_text, work):
     """n_groups batches: each one prefix (tool set, date, effort) and `batch` conversations."""
     rng = random.Random(seed)
-    ws = tasks.SimWorkspace(os.path.join("/tmp", "dm%02d" % (seed % 100)), rng, down_text)
-    assert len(ws.root) == len(tasks.WORKSPACE)
+    ws = tasks.SimWorkspace(tasks.scratch_root("dm"), rng, down_text)
     groups = []
     single, multi = [], []  # (group, slot, conversation)
     for g in range(n_groups):
@@ -266,6 +266,7 @@ def make_groups(ossa, prefixes, n_groups, batch, seed, heldout, down_text, work)
                 s = s2
             groups[-1]["kinds"].append(s.kind)
             (multi if two else single).append((g, i, {"messages": pre + body}))
+    shutil.rmtree(ws.root, ignore_errors=True)
     for items, drop in ((single, False), (multi, True)):
         toks = render_lines(ossa, [c for _, _, c in items], drop)
         for (g, i, _), t in zip(items, toks):

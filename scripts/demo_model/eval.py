@@ -62,7 +62,7 @@ def weather_item(rng):
 
 def make_items(n, seed):
     rng = random.Random(seed)
-    root = os.path.join("/tmp", "de%02d" % (seed % 100))
+    root = tasks.scratch_root("de")
     ws = tasks.SimWorkspace(root, rng, "")
     # No timeouts: a real one costs its whole limit (the e2e tests cover a tool error).
     gens = [("arith", tasks.gen_arith), ("convert", tasks.gen_convert), ("files", tasks.gen_files),

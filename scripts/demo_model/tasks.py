@@ -504,6 +504,23 @@ def content_word(rng):
     return rng.choice(WORDS)
 
 
+def scratch_root(tag):
+    """A new, empty folder for a Workspace: /tmp/<tag> and random characters, as long as
+    /mnt/data (Cell swaps the two in code and output, so the name never reaches the data).
+    Made here, so that a Workspace only ever empties a folder of its own: a fixed name per seed
+    once wiped the files of another run that had the same seed modulo 100."""
+    chars = string.ascii_lowercase + string.digits
+    pick = random.SystemRandom()
+    for _ in range(1000):
+        root = "/tmp/" + tag + "".join(pick.choice(chars) for _ in range(len(WORKSPACE) - 5 - len(tag)))
+        try:
+            os.mkdir(root)
+            return root
+        except FileExistsError:
+            continue
+    raise SystemExit("no free scratch folder name under /tmp")
+
+
 class Workspace:
     """A scratch folder standing in for /mnt/data, and the python session that sees it."""
 
@@ -530,7 +547,7 @@ def fill_workspace(ws, rng, heldout, n=None, must=()):
     n = rng.randint(1, 7) if n is None else n
     while len(names) < n:
         names.add(file_name(rng, heldout))
-    for name in names:
+    for name in sorted(names):  # a set iterates in hash order, which differs per process
         ws.write(name, "\n".join(text_lines(rng, rng.randint(1, 12))) + "\n")
     return sorted(names)
 
