@@ -965,8 +965,8 @@ def exported_head(torch, model):
     """The unembedding rows the export writes: the head from the bf16 weights, in bf16."""
     r = lambda p: None if p is None else p.detach().to(torch.bfloat16).float()
     with torch.no_grad():
-        head = model.head(r(model.emb), r(model.unemb), r(model.copy_p))
-        return mantissa(head, model.emb_bits).to(torch.bfloat16).float()
+        # head() already rounds the rows to --emb-bits.
+        return model.head(r(model.emb), r(model.unemb), r(model.copy_p)).to(torch.bfloat16).float()
 
 
 def check_against_ossa(torch, ck, ossa, modeldir, seqs, cuts=(1, 40, 100, 0.5, 1.0)):

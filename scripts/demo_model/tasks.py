@@ -547,9 +547,10 @@ def fill_workspace(ws, rng, heldout, n=None, must=()):
     n = rng.randint(1, 7) if n is None else n
     while len(names) < n:
         names.add(file_name(rng, heldout))
-    for name in sorted(names):  # a set iterates in hash order, which differs per process
+    names = sorted(names)  # a set iterates in hash order, which differs per process
+    for name in names:
         ws.write(name, "\n".join(text_lines(rng, rng.randint(1, 12))) + "\n")
-    return sorted(names)
+    return names
 
 
 LIST = ["List the files in the workspace and say how many there are.",
