@@ -5,7 +5,7 @@
 # and per kind of task. Needs python3 (the system one; no extra packages) and a built ossa;
 # starts examples/tools/weather_server.py on 127.0.0.1:8765 for the get_weather items.
 #
-#   scripts/eval_demo_model.sh [--n 120] [--seed 7] [--model DIR] [--jsonl results.jsonl]
+#   scripts/eval_demo_model.sh [--n 120] [--seed 7 | --seed 7,8,9] [--model DIR] [--jsonl results.jsonl]
 #                             [--report REPORT.json]
 set -euo pipefail
 cd "$(dirname "$0")/.."

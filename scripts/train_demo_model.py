@@ -228,6 +228,51 @@ def multi_name_pools(ossa, known, n_lower, n_capital):
     return pools
 
 
+def fragment_name_pools(ossa, init, n_lower, n_capital):
+    """tasks.RANDOM_FRAGMENT: names made of word pieces (" chang" + "elog" is how o200k cuts
+    "changelog"), a space-led piece and one or two bare pieces, two or three tokens after a
+    space. Compounds of whole words teach copying on to a second word; a held-out name is more
+    often cut inside a word, into pieces that are never words.
+
+    Pieces come from the continued run's input vocabulary (new rows would grow the shipped
+    archive) and must not be tokens it writes in other roles: a name's tokens write through the
+    copy head only (--copy-names), so a piece the run writes freely (in code, in answers) would
+    lose its own output row. No piece of a held-out name is used: those names stay unseen in the
+    role of a name. Fixed seed, like random_name_pools."""
+    import re
+    known = set(init["vin"])
+    allowed = known - (set(init.get("targets", init["vout"])) - set(init.get("copied", ())))
+    held = tasks.STEMS_HELD + tasks.COLUMNS_HELD + tasks.CITIES_HELD
+    held_tok = {t for ids in tokens_of(ossa, [tasks.as_said(n) for n in held] +
+                                       [tasks.as_said(n.lower()) for n in held]) for t in ids}
+    ids = sorted(allowed - held_tok)
+    sep = ENDOFTEXT
+    flat = []
+    for i in ids:
+        flat += [i, sep]
+    raw = subprocess.run([ossa, "tokenize", "--decode"], input=json.dumps(flat).encode(),
+                         capture_output=True, check=True).stdout
+    pieces = raw.decode("utf-8", "replace").split("<|endoftext|>")[:-1]
+    heads = {"lower": sorted(p for p in pieces if re.fullmatch(r" [a-z]{2,8}", p)),
+             "capital": sorted(p for p in pieces if re.fullmatch(r" [A-Z][a-z]{1,8}", p))}
+    tails = sorted(p for p in pieces if re.fullmatch(r"[a-z]{2,6}", p))
+    held_names = {n.lower() for n in held}
+    rng = random.Random(2)
+    pools = {}
+    for key, n in (("lower", n_lower), ("capital", n_capital)):
+        cands = sorted({(rng.choice(heads[key]) + rng.choice(tails) +
+                         (rng.choice(tails) if rng.random() < 0.3 else ""))[1:]
+                        for _ in range(n * 6)})
+        rng.shuffle(cands)
+        ok = [c for c, t in zip(cands, tokens_of(ossa, [tasks.as_said(c) for c in cands]))
+              if 2 <= len(t) <= 3 and all(x in allowed and x not in held_tok for x in t)
+              and c.lower() not in held_names]
+        pools[key] = sorted(ok[:n])
+    log("word pieces for names: %d heads (lower), %d heads (capital), %d tails" % (
+        len(heads["lower"]), len(heads["capital"]), len(tails)))
+    return pools
+
+
 # ---------------------------------------------------------------------------------------------
 # Data
 
@@ -598,6 +643,12 @@ def train(args, torch):
         log("multi-token names: %d lower-case, %d capitalised, e.g. %s" % (
             len(tasks.RANDOM_MULTI["lower"]), len(tasks.RANDOM_MULTI["capital"]),
             tasks.RANDOM_MULTI["lower"][:3] + tasks.RANDOM_MULTI["capital"][:3]))
+    if args.fragment_names:
+        tasks.FRAGMENT_NAMES = args.fragment_names
+        tasks.RANDOM_FRAGMENT = fragment_name_pools(ossa, init, 800, 300)
+        log("word-piece names: %d lower-case, %d capitalised, e.g. %s" % (
+            len(tasks.RANDOM_FRAGMENT["lower"]), len(tasks.RANDOM_FRAGMENT["capital"]),
+            tasks.RANDOM_FRAGMENT["lower"][:4] + tasks.RANDOM_FRAGMENT["capital"][:3]))
     groups = make_groups(ossa, prefixes, args.steps, args.batch, args.seed, False, down, work)
     t_data = time.time() - t0
     n_tok = sum(len(g["prefix"]) + sum(len(s) for s in g["samples"]) for g in groups)
@@ -1041,6 +1092,7 @@ def write_report(args, ck, checks, packed):
         "content_word_stems": bool(ck["args"].get("content_word_stems")),
         "random_names": ck["args"].get("random_names", 0.0),
         "multi_names": ck["args"].get("multi_names", 0.0),
+        "fragment_names": ck["args"].get("fragment_names", 0.0),
         "blank_words": ck["args"].get("blank_words", 0.0),
         "blank_spans": ck["args"].get("blank_spans", 0.0),
         "keep_vocab": ck["args"].get("keep_vocab", False),
@@ -1089,6 +1141,9 @@ def main():
     ap.add_argument("--multi-names", type=float, default=0.0, metavar="SHARE",
                     help="with --random-names: this share of the random names are compounds of two or three "
                          "tokens (tasks.RANDOM_MULTI), so that copying goes on past a name's first token")
+    ap.add_argument("--fragment-names", type=float, default=0.0, metavar="SHARE",
+                    help="that share of the multi-token names is made of word pieces (\" chang\" + \"elog\") "
+                         "rather than whole words (tasks.RANDOM_FRAGMENT); needs --multi-names and --init")
     ap.add_argument("--blank-words", type=float, default=0.0, metavar="RATE",
                     help="make this share of the user's words (never one the answer copies) unknown: a zero "
                          "input vector, which is what a word outside the shipped vocabulary is")
@@ -1129,6 +1184,8 @@ def main():
             len(tasks.RANDOM_LOWER), len(tasks.RANDOM_CAPITAL), tasks.RANDOM_LOWER[:3] + tasks.RANDOM_CAPITAL[:3]))
     if args.multi_names and not args.random_names:
         sys.exit("train_demo_model.py: --multi-names needs --random-names")
+    if args.fragment_names and not (args.multi_names and (args.init or args.init_model)):
+        sys.exit("train_demo_model.py: --fragment-names needs --multi-names and --init or --init-model")
     import torch
     torch.set_num_threads(1)
     if not args.export_only:

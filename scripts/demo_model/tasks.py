@@ -470,6 +470,12 @@ RANDOM_CAPITAL = []
 # and stops.
 MULTI_NAMES = 0.0
 RANDOM_MULTI = {"lower": [], "capital": []}
+# Names of word pieces (train_demo_model.py --fragment-names): that share of the multi-token
+# names is drawn from RANDOM_FRAGMENT[pool], a space-led piece and one or two bare ones
+# (" chang" + "elog" is how o200k cuts "changelog"): a name never seen is more often cut inside
+# a word than between two words.
+FRAGMENT_NAMES = 0.0
+RANDOM_FRAGMENT = {"lower": [], "capital": []}
 
 
 def pick_name(rng, heldout, trained, held, pool):
@@ -478,6 +484,9 @@ def pick_name(rng, heldout, trained, held, pool):
     if pool and rng.random() < RANDOM_NAMES:
         multi = RANDOM_MULTI["capital" if pool is RANDOM_CAPITAL else "lower"]
         if multi and rng.random() < MULTI_NAMES:
+            frag = RANDOM_FRAGMENT["capital" if pool is RANDOM_CAPITAL else "lower"]
+            if frag and rng.random() < FRAGMENT_NAMES:
+                return rng.choice(frag)
             return rng.choice(multi)
         return rng.choice(pool)
     return rng.choice(trained)
@@ -977,7 +986,9 @@ def copied_names():
     reachable as a trained one."""
     return (training_stems() + STEMS_HELD + COLUMNS + COLUMNS_HELD + CITIES + CITIES_HELD +
             (RANDOM_LOWER + RANDOM_CAPITAL if RANDOM_NAMES else []) +
-            (RANDOM_MULTI["lower"] + RANDOM_MULTI["capital"] if RANDOM_NAMES and MULTI_NAMES else []))
+            (RANDOM_MULTI["lower"] + RANDOM_MULTI["capital"] if RANDOM_NAMES and MULTI_NAMES else []) +
+            (RANDOM_FRAGMENT["lower"] + RANDOM_FRAGMENT["capital"]
+             if RANDOM_NAMES and MULTI_NAMES and FRAGMENT_NAMES else []))
 
 
 # The words of answers that never copy a name: a name's token that also appears here (" data"
