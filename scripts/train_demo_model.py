@@ -19,9 +19,9 @@ package switches the libblas.so.3 alternative to OpenBLAS) and a built ossa.
     /usr/bin/python3 scripts/train_demo_model.py --ossa ... --out /tmp/demo --export-only
 
 --init continues from a run's train.pt; --init-model from an exported model (the shipped
-archive), whose weights read back exactly. --copy-head, --copy-names, --random-names and
---multi-names are about names (files, columns, cities) the model must copy from a question into
-a call; --blank-words and --blank-spans about words of a question it never read; --layers
+archive), whose weights read back exactly. --copy-head, --copy-names, --random-names,
+--multi-names and --fragment-names are about names (files, columns, cities) the model must copy
+from a question into a call; --blank-words and --blank-spans about words of a question it never read; --layers
 deepens a continued run by pairs of layers that start as the identity: see
 examples/demo_model/README.md.
 
