@@ -228,6 +228,11 @@ def multi_name_pools(ossa, known, n_lower, n_capital):
     return pools
 
 
+def log_pools(what, pools):
+    log("%s: %d lower-case, %d capitalised, e.g. %s" % (
+        what, len(pools["lower"]), len(pools["capital"]), pools["lower"][:3] + pools["capital"][:3]))
+
+
 def fragment_name_pools(ossa, init, n_lower, n_capital):
     """tasks.RANDOM_FRAGMENT: names made of word pieces (" chang" + "elog" is how o200k cuts
     "changelog"), a space-led piece and one or two bare pieces, two or three tokens after a
@@ -256,6 +261,9 @@ def fragment_name_pools(ossa, init, n_lower, n_capital):
     heads = {"lower": sorted(p for p in pieces if re.fullmatch(r" [a-z]{2,8}", p)),
              "capital": sorted(p for p in pieces if re.fullmatch(r" [A-Z][a-z]{1,8}", p))}
     tails = sorted(p for p in pieces if re.fullmatch(r"[a-z]{2,6}", p))
+    if not (heads["lower"] and heads["capital"] and tails):
+        sys.exit("train_demo_model.py: --fragment-names: the continued run reads no word pieces it "
+                 "does not also write in another role")
     held_names = {n.lower() for n in held}
     rng = random.Random(2)
     pools = {}
@@ -640,15 +648,11 @@ def train(args, torch):
         # Only tokens the continued run already reads: new rows would grow the shipped archive.
         tasks.MULTI_NAMES = args.multi_names
         tasks.RANDOM_MULTI = multi_name_pools(ossa, init_vin, 600, 300)
-        log("multi-token names: %d lower-case, %d capitalised, e.g. %s" % (
-            len(tasks.RANDOM_MULTI["lower"]), len(tasks.RANDOM_MULTI["capital"]),
-            tasks.RANDOM_MULTI["lower"][:3] + tasks.RANDOM_MULTI["capital"][:3]))
+        log_pools("multi-token names", tasks.RANDOM_MULTI)
     if args.fragment_names:
         tasks.FRAGMENT_NAMES = args.fragment_names
         tasks.RANDOM_FRAGMENT = fragment_name_pools(ossa, init, 800, 300)
-        log("word-piece names: %d lower-case, %d capitalised, e.g. %s" % (
-            len(tasks.RANDOM_FRAGMENT["lower"]), len(tasks.RANDOM_FRAGMENT["capital"]),
-            tasks.RANDOM_FRAGMENT["lower"][:4] + tasks.RANDOM_FRAGMENT["capital"][:3]))
+        log_pools("word-piece names", tasks.RANDOM_FRAGMENT)
     groups = make_groups(ossa, prefixes, args.steps, args.batch, args.seed, False, down, work)
     t_data = time.time() - t0
     n_tok = sum(len(g["prefix"]) + sum(len(s) for s in g["samples"]) for g in groups)
@@ -1184,8 +1188,9 @@ def main():
             len(tasks.RANDOM_LOWER), len(tasks.RANDOM_CAPITAL), tasks.RANDOM_LOWER[:3] + tasks.RANDOM_CAPITAL[:3]))
     if args.multi_names and not args.random_names:
         sys.exit("train_demo_model.py: --multi-names needs --random-names")
-    if args.fragment_names and not (args.multi_names and (args.init or args.init_model)):
-        sys.exit("train_demo_model.py: --fragment-names needs --multi-names and --init or --init-model")
+    if args.fragment_names and not (args.multi_names and args.init):
+        # An exported model does not say which tokens the run writes in other roles.
+        sys.exit("train_demo_model.py: --fragment-names needs --multi-names and --init (a run's train.pt)")
     import torch
     torch.set_num_threads(1)
     if not args.export_only:
