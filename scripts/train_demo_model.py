@@ -21,8 +21,8 @@ package switches the libblas.so.3 alternative to OpenBLAS) and a built ossa.
 --init continues from a run's train.pt; --init-model from an exported model (the shipped
 archive), whose weights read back exactly. --copy-head, --copy-names, --random-names,
 --multi-names and --fragment-names are about names (files, columns, cities) the model must copy
-from a question into a call; --blank-words and --blank-spans about words of a question it never read; --layers
-deepens a continued run by pairs of layers that start as the identity: see
+from a question into a call; --blank-words and --blank-spans about words of a question it never
+read; --layers deepens a continued run by pairs of layers that start as the identity: see
 examples/demo_model/README.md.
 
 Writes to --out: train.pt (weights, saved every 100 steps), model/ (config.json +
@@ -179,6 +179,21 @@ def name_tokens(ossa):
     return sorted({t for ids in tokens_of(ossa, spaced) for t in ids} - keep)
 
 
+def token_texts(ossa, ids):
+    """The text of each token on its own (invalid UTF-8 replaced), decoded by ossa 4,000 at a
+    time, each followed by <|endoftext|>, whose text no token's contains."""
+    ids = list(ids)
+    texts = []
+    for lo in range(0, len(ids), 4000):
+        flat = []
+        for i in ids[lo:lo + 4000]:
+            flat += [i, ENDOFTEXT]
+        raw = subprocess.run([ossa, "tokenize", "--decode"], input=json.dumps(flat).encode(),
+                             capture_output=True, check=True).stdout
+        texts += raw.decode("utf-8", "replace").split("<|endoftext|>")[:-1]
+    return texts
+
+
 def random_name_pools(ossa, n_lower, n_capital):
     """tasks.RANDOM_LOWER / RANDOM_CAPITAL: words that are one o200k token after a space, 4-9
     letters, not a word of any phrasing, answer or held-out name, chosen with a fixed seed (so
@@ -194,18 +209,11 @@ def random_name_pools(ossa, n_lower, n_capital):
                         taken.update(w.lower() for w in re.findall(r"[A-Za-z]+", y))
     taken.update(w.lower() for w in re.findall(r"[A-Za-z]+", tasks.HELLO_ANSWER))
     lower, capital = [], []
-    sep = ENDOFTEXT  # decodes as its text, which no word contains
-    for lo in range(0, 199998, 4000):
-        ids = []
-        for i in range(lo, min(lo + 4000, 199998)):
-            ids += [i, sep]
-        raw = subprocess.run([ossa, "tokenize", "--decode"], input=json.dumps(ids).encode(),
-                             capture_output=True, check=True).stdout
-        for piece in raw.decode("utf-8", "replace").split("<|endoftext|>")[:-1]:
-            if re.fullmatch(r" [a-z]{4,9}", piece) and piece[1:] not in taken:
-                lower.append(piece[1:])
-            elif re.fullmatch(r" [A-Z][a-z]{3,9}", piece) and piece[1:].lower() not in taken:
-                capital.append(piece[1:])
+    for piece in token_texts(ossa, range(199998)):
+        if re.fullmatch(r" [a-z]{4,9}", piece) and piece[1:] not in taken:
+            lower.append(piece[1:])
+        elif re.fullmatch(r" [A-Z][a-z]{3,9}", piece) and piece[1:].lower() not in taken:
+            capital.append(piece[1:])
     rng = random.Random(0)
     return sorted(rng.sample(lower, n_lower)), sorted(rng.sample(capital, n_capital))
 
@@ -250,14 +258,7 @@ def fragment_name_pools(ossa, init, n_lower, n_capital):
     held = tasks.STEMS_HELD + tasks.COLUMNS_HELD + tasks.CITIES_HELD
     held_tok = {t for ids in tokens_of(ossa, [tasks.as_said(n) for n in held] +
                                        [tasks.as_said(n.lower()) for n in held]) for t in ids}
-    ids = sorted(allowed - held_tok)
-    sep = ENDOFTEXT
-    flat = []
-    for i in ids:
-        flat += [i, sep]
-    raw = subprocess.run([ossa, "tokenize", "--decode"], input=json.dumps(flat).encode(),
-                         capture_output=True, check=True).stdout
-    pieces = raw.decode("utf-8", "replace").split("<|endoftext|>")[:-1]
+    pieces = token_texts(ossa, sorted(allowed - held_tok))
     heads = {"lower": sorted(p for p in pieces if re.fullmatch(r" [a-z]{2,8}", p)),
              "capital": sorted(p for p in pieces if re.fullmatch(r" [A-Z][a-z]{1,8}", p))}
     tails = sorted(p for p in pieces if re.fullmatch(r"[a-z]{2,6}", p))
@@ -1171,6 +1172,9 @@ def main():
     tasks.CONTENT_WORD_STEMS = args.content_word_stems
     if args.keep_vocab and not (args.init or args.init_model):
         sys.exit("train_demo_model.py: --keep-vocab needs --init or --init-model")
+    if args.fragment_names and not (args.multi_names and args.init):
+        # An exported model does not say which tokens the run writes in other roles.
+        sys.exit("train_demo_model.py: --fragment-names needs --multi-names and --init (a run's train.pt)")
     for item in filter(None, args.boost.split(",")):
         kind, _, factor = item.partition("=")
         try:
@@ -1188,9 +1192,6 @@ def main():
             len(tasks.RANDOM_LOWER), len(tasks.RANDOM_CAPITAL), tasks.RANDOM_LOWER[:3] + tasks.RANDOM_CAPITAL[:3]))
     if args.multi_names and not args.random_names:
         sys.exit("train_demo_model.py: --multi-names needs --random-names")
-    if args.fragment_names and not (args.multi_names and args.init):
-        # An exported model does not say which tokens the run writes in other roles.
-        sys.exit("train_demo_model.py: --fragment-names needs --multi-names and --init (a run's train.pt)")
     import torch
     torch.set_num_threads(1)
     if not args.export_only:
