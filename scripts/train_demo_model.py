@@ -172,11 +172,16 @@ def name_tokens(ossa):
     """The tokens of the names tasks copy into calls (tasks.copied_names, as written after a
     space, as given and lower-cased), less those the fixed answers also write (" data" in "no
     data for it"): those keep their own output rows."""
-    names = tasks.copied_names()
-    spaced = sorted({tasks.as_said(n) for n in names} | {tasks.as_said(n.lower()) for n in names})
     fixed = [tasks.HELLO_ANSWER] + [a for _, a in tasks.CHAT] + tasks.FIXED_ANSWER_WORDS
     keep = {t for ids in tokens_of(ossa, fixed) for t in ids}
-    return sorted({t for ids in tokens_of(ossa, spaced) for t in ids} - keep)
+    return sorted(said_tokens(ossa, tasks.copied_names()) - keep)
+
+
+def said_tokens(ossa, names):
+    """Every token of the names as a call writes them (after a space), as given and lower-cased
+    (dress() may lower-case a question)."""
+    spaced = sorted({tasks.as_said(n) for n in names} | {tasks.as_said(n.lower()) for n in names})
+    return {t for ids in tokens_of(ossa, spaced) for t in ids}
 
 
 def token_texts(ossa, ids):
@@ -256,8 +261,7 @@ def fragment_name_pools(ossa, init, n_lower, n_capital):
     known = set(init["vin"])
     allowed = known - (set(init.get("targets", init["vout"])) - set(init.get("copied", ())))
     held = tasks.STEMS_HELD + tasks.COLUMNS_HELD + tasks.CITIES_HELD
-    held_tok = {t for ids in tokens_of(ossa, [tasks.as_said(n) for n in held] +
-                                       [tasks.as_said(n.lower()) for n in held]) for t in ids}
+    held_tok = said_tokens(ossa, held)
     pieces = token_texts(ossa, sorted(allowed - held_tok))
     heads = {"lower": sorted(p for p in pieces if re.fullmatch(r" [a-z]{2,8}", p)),
              "capital": sorted(p for p in pieces if re.fullmatch(r" [A-Z][a-z]{1,8}", p))}

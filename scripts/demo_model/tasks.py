@@ -482,9 +482,10 @@ def pick_name(rng, heldout, trained, held, pool):
     if values_heldout(heldout):
         return rng.choice(held)
     if pool and rng.random() < RANDOM_NAMES:
-        multi = RANDOM_MULTI["capital" if pool is RANDOM_CAPITAL else "lower"]
+        key = "capital" if pool is RANDOM_CAPITAL else "lower"
+        multi = RANDOM_MULTI[key]
         if multi and rng.random() < MULTI_NAMES:
-            frag = RANDOM_FRAGMENT["capital" if pool is RANDOM_CAPITAL else "lower"]
+            frag = RANDOM_FRAGMENT[key]
             if frag and rng.random() < FRAGMENT_NAMES:
                 return rng.choice(frag)
             return rng.choice(multi)
